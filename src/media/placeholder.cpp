@@ -1,0 +1,1 @@
+int reel_media_placeholder;
