@@ -45,3 +45,9 @@ message(STATUS "libtorch ${Torch_VERSION}: ${REEL_TORCH_LIB_DIR}")
 add_library(reel_torch INTERFACE)
 target_link_libraries(reel_torch INTERFACE ${TORCH_LIBRARIES})
 target_compile_options(reel_torch INTERFACE ${TORCH_CXX_FLAGS})
+
+# libtorch exports its own copies of some std::filesystem functions, built against a newer
+# libstdc++ than Debian 12's (its remove_all calls a symbol GCC 12's runtime lacks and
+# jumps to 0). Loading the system libstdc++ before libtorch makes its copies the ones used.
+target_link_options(reel_torch INTERFACE "LINKER:--push-state,--no-as-needed" "-lstdc++"
+                    "LINKER:--pop-state")

@@ -1,0 +1,18 @@
+// One function per subcommand (each in its own <name>_command.cpp) that adds the command to
+// the `reel` app. A command's callback does the work and reports failure by throwing
+// reel::Error; its exit code goes into `exit_code`.
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace reel {
+
+void add_inspect_command(CLI::App& app, int& exit_code);
+void add_config_command(CLI::App& app, int& exit_code);
+// train, cache, sample, configure, lora, serve: declared so that `--help` shows the whole
+// tool, and each says plainly that it is not built yet.
+void add_planned_commands(CLI::App& app, int& exit_code);
+
+}  // namespace reel

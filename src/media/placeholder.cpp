@@ -1,1 +1,0 @@
-int reel_media_placeholder;
