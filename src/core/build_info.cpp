@@ -1,6 +1,7 @@
 #include "core/build_info.h"
 
 #include <ATen/cuda/CUDAContext.h>
+#include <dlfcn.h>
 #include <torch/version.h>
 
 #include <sstream>
@@ -23,8 +24,13 @@ BuildInfo build_info() {
   info.git_commit = REEL_GIT_COMMIT;
   info.torch_version = TORCH_VERSION;
   info.cuda_version = cuda_version_string(CUDA_VERSION);
+  // Looked up in the CUDA runtime that libtorch loaded rather than linked: a direct link
+  // would make the loader search for libcudart itself, and in a bundle only libtorch knows
+  // where PyTorch keeps it.
+  using RuntimeGetVersion = int (*)(int*);
+  auto get_version = reinterpret_cast<RuntimeGetVersion>(dlsym(RTLD_DEFAULT, "cudaRuntimeGetVersion"));
   int runtime = 0;
-  if (at::cuda::is_available() && cudaRuntimeGetVersion(&runtime) == cudaSuccess) {
+  if (at::cuda::is_available() && get_version && get_version(&runtime) == 0) {
     info.cuda_runtime = cuda_version_string(runtime);
   }
   return info;

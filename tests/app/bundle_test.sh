@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The bundle runs from a copied folder with no LD_LIBRARY_PATH, finding libtorch both ways
 # the launcher offers, needs no library from the build machine's non-system folders, and
-# stays under 64 MiB.
+# stays under 64 MiB; a read-only copy unpacks its libraries into the user's cache.
 set -euo pipefail
 src=$1
 binary=$2
@@ -11,6 +11,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "$src/scripts/bundle" "$tmp/made" --binary "$binary"
 cp -r "$tmp/made" "$tmp/copy"
+cp -r "$tmp/made" "$tmp/readonly"
 rm -rf "$tmp/made"
 b=$tmp/copy
 
@@ -47,7 +48,24 @@ while read -r name _ path _; do
   esac
 done < <(LD_LIBRARY_PATH="$torch_lib" ldd "$b/reel-bin" | awk '$2 == "=>" {print $1, $2, $3, $4}')
 
-# 5. It does real work from the copy.
+# 5. A copy the user cannot write to unpacks into $XDG_CACHE_HOME instead of its own folder.
+# Root writes anywhere, so as root the copy is run as nobody.
+mkdir -p "$tmp/cache"
+if ((EUID == 0)); then
+  chmod 755 "$tmp"
+  chmod 777 "$tmp/cache"
+  as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+else
+  chmod -R a-w "$tmp/readonly"
+  as_user=()
+fi
+out=$(env -u LD_LIBRARY_PATH HOME="$tmp/cache" XDG_CACHE_HOME="$tmp/cache" REEL_TORCH_LIB="$torch_lib" \
+      "${as_user[@]}" "$tmp/readonly/reel" --version 2>&1) || fail "read-only copy failed: $out"
+[[ ! -e "$tmp/readonly/lib" ]] || fail "a read-only bundle was written to"
+ls "$tmp/cache/reel/"lib-*/libavformat.so.* >/dev/null 2>&1 || fail "nothing unpacked into the cache"
+chmod -R u+w "$tmp/readonly"
+
+# 6. It does real work from the copy.
 out=$(env -u LD_LIBRARY_PATH REEL_TORCH_LIB="$torch_lib" "$b/reel" inspect "$src/examples/wan21-t2v-tiny/transformer") ||
   fail "inspect failed: $out"
 grep -q "Wan transformer" <<<"$out" || fail "inspect output lacks the layout: $out"

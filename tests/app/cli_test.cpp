@@ -109,5 +109,44 @@ TEST(Cli, BadInputIsOneClearLineWithoutStackTrace) {
   EXPECT_TRUE(contains(missing.err, "nothing-here: no such file or folder")) << missing.err;
 }
 
+// The acceptance check: the quickstart's files are accepted key by key, and the only
+// problems are the three files it names but does not ship, each by key and path.
+TEST(Cli, ConfigCheckOfTheQuickstartReportsOnlyTheMissingFiles) {
+  const std::string examples = std::string(REEL_FIXTURES_DIR) + "/../examples/";
+  Result r = reel({"config", "check", examples + "config.json", "--data_backend_config",
+                   examples + "multidatabackend.json"});
+  EXPECT_EQ(r.code, 1) << r.err;  // errors: the webhook file and the dataset folder
+  size_t at = r.out.find("\nproblems:\n");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  std::string problems = r.out.substr(at);
+  std::vector<std::string> lines;
+  for (size_t p = problems.find("\n  "); p != std::string::npos;
+       p = problems.find("\n  ", p + 1)) {
+    lines.push_back(problems.substr(p + 3, problems.find('\n', p + 1) - p - 3));
+  }
+  ASSERT_EQ(lines.size(), 3u) << problems;
+  EXPECT_TRUE(contains(lines[0], "key 'webhook_config'") &&
+              contains(lines[0], "config/wan/webhook.json"))
+      << lines[0];
+  EXPECT_TRUE(contains(lines[1], "key 'lycoris_config'") &&
+              contains(lines[1], "config/wan/lycoris_config.json"))
+      << lines[1];
+  EXPECT_TRUE(contains(lines[2], "key 'instance_data_dir'") &&
+              contains(lines[2], "datasets/disney-black-and-white"))
+      << lines[2];
+  EXPECT_TRUE(contains(problems, "2 errors, 1 warning, ")) << problems;
+  // Values and where they came from: the file, the command line, Wan's forced settings.
+  EXPECT_TRUE(contains(r.out, "learning_rate")) << r.out;
+  EXPECT_TRUE(contains(r.out, "[command line]")) << r.out;
+  EXPECT_TRUE(contains(r.out, "frames               73 per clip")) << r.out;
+}
+
+TEST(Cli, ConfigReferenceIsTheCommittedDocs) {
+  Result r = reel({"config", "reference"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, test::read_file(std::string(REEL_SOURCE_DIR) + "/docs/options.md"))
+      << "docs/options.md is stale: build/reel config reference > docs/options.md";
+}
+
 }  // namespace
 }  // namespace reel
