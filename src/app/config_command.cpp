@@ -35,8 +35,7 @@ int check(std::vector<std::string> args) {
           load_dataset_config(datasets_file, dataset_defaults(config), dataset_diagnostics);
       std::cout << "\ndatasets (" << datasets_file.string() << "):\n"
                 << format_dataset_configs(datasets);
-      diagnostics.insert(diagnostics.end(), dataset_diagnostics.begin(),
-                         dataset_diagnostics.end());
+      diagnostics.insert(diagnostics.end(), dataset_diagnostics.begin(), dataset_diagnostics.end());
     }
   }
   std::cout << "\n" << format_diagnostics(diagnostics);
@@ -46,7 +45,8 @@ int check(std::vector<std::string> args) {
 }  // namespace
 
 void add_config_command(CLI::App& app, int& exit_code) {
-  CLI::App* config = app.add_subcommand("config", "Check a configuration; print the options reference");
+  CLI::App* config =
+      app.add_subcommand("config", "Check a configuration; print the options reference");
   config->require_subcommand(1);
 
   CLI::App* check_cmd = config->add_subcommand(

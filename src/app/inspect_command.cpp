@@ -110,8 +110,8 @@ void inspect_weights(const fs::path& path, bool list_tensors) {
   }
   std::string dtypes;
   for (const auto& [name, d] : by_dtype) {
-    dtypes += (dtypes.empty() ? "" : "; ") + name + ": " + std::to_string(d.first) +
-              " tensors, " + human_bytes(static_cast<double>(d.second));
+    dtypes += (dtypes.empty() ? "" : "; ") + name + ": " + std::to_string(d.first) + " tensors, " +
+              human_bytes(static_cast<double>(d.second));
   }
 
   std::cout << "  files       " << files << "\n"
@@ -135,14 +135,15 @@ void inspect_weights(const fs::path& path, bool list_tensors) {
 
 void inspect(const fs::path& path, bool list_tensors) {
   if (!fs::exists(path)) {
-    throw Error("no such file or folder").file(path.string()).hint(
-        "give a .safetensors file, a *.safetensors.index.json, or a diffusers model folder");
+    throw Error("no such file or folder")
+        .file(path.string())
+        .hint("give a .safetensors file, a *.safetensors.index.json, or a diffusers model folder");
   }
   // A diffusers pipeline folder: every component that carries weights, in index order.
   if (fs::is_directory(path) && fs::exists(path / "model_index.json")) {
     auto index = read_json(path / "model_index.json");
-    std::cout << "diffusers pipeline " << index.value("_class_name", "?") << " at "
-              << path.string() << "\n\n";
+    std::cout << "diffusers pipeline " << index.value("_class_name", "?") << " at " << path.string()
+              << "\n\n";
     for (const auto& [component, spec] : index.items()) {
       fs::path sub = path / component;
       if (component[0] == '_' || !fs::is_directory(sub)) continue;

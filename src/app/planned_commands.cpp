@@ -33,7 +33,8 @@ void add_planned_commands(CLI::App& app, int& exit_code) {
   for (const auto& p : kPlanned) {
     CLI::App* cmd = app.add_subcommand(p.name, p.summary);
     cmd->allow_extras();
-    std::string footer = std::string("Usage: ") + p.usage + "\nNot built yet in this version of Reel.";
+    std::string footer =
+        std::string("Usage: ") + p.usage + "\nNot built yet in this version of Reel.";
     // The trainer's options are the registry's; listing them here makes --help the reference.
     if (std::string(p.name) == "train") footer += "\n\n" + options_help_text();
     cmd->footer(footer);

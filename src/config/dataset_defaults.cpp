@@ -22,7 +22,8 @@ DatasetDefaults dataset_defaults(const LoadedConfig& c) {
       if (c.get_string("resolution_type") == to_string(t)) d.resolution_type = t;
     }
   }
-  if (c.is_set("train_batch_size")) d.train_batch_size = static_cast<int>(c.get_int("train_batch_size"));
+  if (c.is_set("train_batch_size"))
+    d.train_batch_size = static_cast<int>(c.get_int("train_batch_size"));
   if (c.is_set("framerate")) d.framerate = static_cast<int>(c.get_int("framerate"));
   take_optional(c, "minimum_image_size", d.minimum_image_size);
   take(c, "cache_dir", d.cache_dir, &LoadedConfig::get_string);

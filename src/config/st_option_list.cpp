@@ -11,19 +11,6 @@ extern const char* const st_options_tsv;
 namespace reel {
 namespace {
 
-std::vector<std::string> split_bars(const std::string& s) {
-  std::vector<std::string> out;
-  if (s.empty()) return out;
-  size_t start = 0;
-  while (true) {
-    size_t bar = s.find('|', start);
-    out.push_back(s.substr(start, bar - start));
-    if (bar == std::string::npos) break;
-    start = bar + 1;
-  }
-  return out;
-}
-
 std::vector<StOption> parse() {
   TsvTable table(embedded::st_options_tsv, "st_options.tsv");
   std::vector<StOption> out;
@@ -32,7 +19,7 @@ std::vector<StOption> parse() {
     o.name = table.at(r, "name");
     o.type = table.at(r, "type");
     o.default_text = table.at(r, "default");
-    o.choices = split_bars(table.at(r, "choices"));
+    if (!table.at(r, "choices").empty()) o.choices = split_fields(table.at(r, "choices"), '|');
     o.section = table.at(r, "section");
     o.wan = table.at(r, "wan") == "y";
     out.push_back(std::move(o));

@@ -6,21 +6,18 @@
 #include "core/error.h"
 
 namespace reel {
-namespace {
 
-std::vector<std::string> split_tabs(const std::string& line) {
-  std::vector<std::string> cells;
+std::vector<std::string> split_fields(const std::string& line, char sep) {
+  std::vector<std::string> fields;
   size_t start = 0;
   while (true) {
-    size_t tab = line.find('\t', start);
-    cells.push_back(line.substr(start, tab - start));
-    if (tab == std::string::npos) break;
-    start = tab + 1;
+    size_t at = line.find(sep, start);
+    fields.push_back(line.substr(start, at - start));
+    if (at == std::string::npos) break;
+    start = at + 1;
   }
-  return cells;
+  return fields;
 }
-
-}  // namespace
 
 TsvTable::TsvTable(const std::string& text, const std::string& source) : source_(source) {
   std::istringstream in(text);
@@ -30,7 +27,7 @@ TsvTable::TsvTable(const std::string& text, const std::string& source) : source_
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;
-    auto cells = split_tabs(line);
+    auto cells = split_fields(line, '\t');
     if (columns_.empty()) {
       columns_ = std::move(cells);
     } else if (cells.size() != columns_.size()) {

@@ -7,6 +7,9 @@
 
 namespace reel {
 
+// The fields of `line` between each `sep`: "a||b" -> {"a", "", "b"}; "" -> {""}.
+std::vector<std::string> split_fields(const std::string& line, char sep);
+
 class TsvTable {
  public:
   // `source` names the table in errors. Throws reel::Error on a row whose column count

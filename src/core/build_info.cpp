@@ -28,7 +28,8 @@ BuildInfo build_info() {
   // would make the loader search for libcudart itself, and in a bundle only libtorch knows
   // where PyTorch keeps it.
   using RuntimeGetVersion = int (*)(int*);
-  auto get_version = reinterpret_cast<RuntimeGetVersion>(dlsym(RTLD_DEFAULT, "cudaRuntimeGetVersion"));
+  auto get_version =
+      reinterpret_cast<RuntimeGetVersion>(dlsym(RTLD_DEFAULT, "cudaRuntimeGetVersion"));
   int runtime = 0;
   if (at::cuda::is_available() && get_version && get_version(&runtime) == 0) {
     info.cuda_runtime = cuda_version_string(runtime);

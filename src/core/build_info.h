@@ -15,11 +15,11 @@ struct GpuInfo {
 };
 
 struct BuildInfo {
-  std::string version;       // "0.1.0"
-  std::string git_commit;    // short hash, "-dirty" when built from uncommitted changes
-  std::string torch_version; // libtorch the binary was compiled against
-  std::string cuda_version;  // CUDA toolkit the binary was compiled against
-  std::string cuda_runtime;  // CUDA runtime found at run time, "" without a driver
+  std::string version;        // "0.1.0"
+  std::string git_commit;     // short hash, "-dirty" when built from uncommitted changes
+  std::string torch_version;  // libtorch the binary was compiled against
+  std::string cuda_version;   // CUDA toolkit the binary was compiled against
+  std::string cuda_runtime;   // CUDA runtime found at run time, "" without a driver
 };
 
 BuildInfo build_info();

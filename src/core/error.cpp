@@ -2,7 +2,9 @@
 
 namespace reel {
 
-Error::Error(std::string message) : message_(std::move(message)) { format(); }
+Error::Error(std::string message) : message_(std::move(message)) {
+  format();
+}
 
 Error& Error::file(std::string path) {
   file_ = std::move(path);

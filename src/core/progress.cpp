@@ -31,7 +31,9 @@ Progress::Progress(std::string label, int64_t total, std::string unit, std::FILE
       start_(Clock::now()),
       last_draw_(start_) {}
 
-Progress::~Progress() { finish(); }
+Progress::~Progress() {
+  finish();
+}
 
 void Progress::advance(int64_t n) {
   done_ += n;
@@ -39,7 +41,9 @@ void Progress::advance(int64_t n) {
   if (since >= (tty_ ? kTtyIntervalS : kPlainIntervalS)) draw(false);
 }
 
-void Progress::set_postfix(std::string text) { postfix_ = std::move(text); }
+void Progress::set_postfix(std::string text) {
+  postfix_ = std::move(text);
+}
 
 void Progress::finish() {
   if (finished_) return;

@@ -18,9 +18,8 @@ std::string dotted(unsigned v) {
 }  // namespace
 
 std::string ffmpeg_version() {
-  return "libavformat " + dotted(avformat_version()) + ", libavcodec " +
-         dotted(avcodec_version()) + ", libavutil " + dotted(avutil_version()) +
-         ", libswscale " + dotted(swscale_version());
+  return "libavformat " + dotted(avformat_version()) + ", libavcodec " + dotted(avcodec_version()) +
+         ", libavutil " + dotted(avutil_version()) + ", libswscale " + dotted(swscale_version());
 }
 
 }  // namespace reel

@@ -54,10 +54,14 @@ std::string common_prefix(const std::vector<TensorShape>& tensors) {
 
 std::string wan_size(int64_t dim) {
   switch (dim) {
-    case 1536: return " (1.3B)";
-    case 3072: return " (5B)";
-    case 5120: return " (14B)";
-    default: return "";
+    case 1536:
+      return " (1.3B)";
+    case 3072:
+      return " (5B)";
+    case 5120:
+      return " (14B)";
+    default:
+      return "";
   }
 }
 
@@ -104,11 +108,13 @@ CheckpointLayout detect_adapter(const Names& n, const std::string& prefix) {
 }  // namespace
 
 std::string CheckpointLayout::description() const {
-  static const std::map<std::string, std::string> kKinds = {
-      {"wan-transformer", "Wan transformer"}, {"wan-vae", "Wan VAE"},
-      {"umt5-encoder", "UMT5 text encoder"},  {"clip-vision", "CLIP vision encoder"},
-      {"lora", "LoRA adapter"},               {"lycoris", "LyCORIS adapter"},
-      {"unknown", "not recognised"}};
+  static const std::map<std::string, std::string> kKinds = {{"wan-transformer", "Wan transformer"},
+                                                            {"wan-vae", "Wan VAE"},
+                                                            {"umt5-encoder", "UMT5 text encoder"},
+                                                            {"clip-vision", "CLIP vision encoder"},
+                                                            {"lora", "LoRA adapter"},
+                                                            {"lycoris", "LyCORIS adapter"},
+                                                            {"unknown", "not recognised"}};
   auto it = kKinds.find(kind);
   std::string s = it == kKinds.end() ? kind : it->second;
   if (!naming.empty()) s += ", " + naming + " names";

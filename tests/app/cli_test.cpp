@@ -50,21 +50,24 @@ TEST(Cli, CommandsNotBuiltYetSaySoAndFail) {
 }
 
 TEST(Cli, EveryCommandHasHelp) {
-  for (const char* cmd : {"inspect", "config", "train", "cache", "sample", "configure", "lora",
-                          "serve"}) {
+  for (const char* cmd :
+       {"inspect", "config", "train", "cache", "sample", "configure", "lora", "serve"}) {
     Result r = reel({cmd, "--help"});
     EXPECT_EQ(r.code, 0) << cmd << r.err;
     EXPECT_FALSE(r.out.empty()) << cmd;
   }
 }
 
-TEST(Cli, UnknownCommandFails) { EXPECT_NE(reel({"trian"}).code, 0); }
+TEST(Cli, UnknownCommandFails) {
+  EXPECT_NE(reel({"trian"}).code, 0);
+}
 
 TEST(Cli, InspectPipelineFolderShowsEveryComponent) {
   Result r = reel({"inspect", kExample});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "diffusers pipeline WanPipeline")) << r.out;
-  EXPECT_TRUE(contains(r.out, "layout      Wan transformer, diffusers names; T2V, dim 64, 2 blocks"))
+  EXPECT_TRUE(
+      contains(r.out, "layout      Wan transformer, diffusers names; T2V, dim 64, 2 blocks"))
       << r.out;
   EXPECT_TRUE(contains(r.out, "layout      Wan VAE, diffusers names; z_dim 16")) << r.out;
   EXPECT_TRUE(contains(r.out, "layout      UMT5 text encoder, transformers names; 2 layers"))
@@ -120,8 +123,7 @@ TEST(Cli, ConfigCheckOfTheQuickstartReportsOnlyTheMissingFiles) {
   ASSERT_NE(at, std::string::npos) << r.out;
   std::string problems = r.out.substr(at);
   std::vector<std::string> lines;
-  for (size_t p = problems.find("\n  "); p != std::string::npos;
-       p = problems.find("\n  ", p + 1)) {
+  for (size_t p = problems.find("\n  "); p != std::string::npos; p = problems.find("\n  ", p + 1)) {
     lines.push_back(problems.substr(p + 3, problems.find('\n', p + 1) - p - 3));
   }
   ASSERT_EQ(lines.size(), 3u) << problems;

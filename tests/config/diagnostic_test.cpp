@@ -32,7 +32,8 @@ TEST(Diagnostic, ThrowsTheFirstErrorAndCountsTheRest) {
     EXPECT_EQ(e.file(), "a.json");
     EXPECT_EQ(e.key(), "seed");
     EXPECT_EQ(e.message(), "not an integer");
-    EXPECT_EQ(e.hint(), "use a whole number; 1 more error(s): run `reel config check` to see them all");
+    EXPECT_EQ(e.hint(),
+              "use a whole number; 1 more error(s): run `reel config check` to see them all");
   }
 }
 

@@ -14,32 +14,16 @@
 #include <stdexcept>
 
 #include "core/error.h"
+#include "support/error_of.h"
 #include "support/temp_dir.h"
 
 namespace reel {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::vector<std::string> entries(const fs::path& dir) {
-  std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-bool contains_text(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using test::contains_text;
+using test::dir_entries;
+using test::error_of;
 
 TEST(WriteFileAtomic, WritesAndReplaces) {
   test::TempDir dir;
@@ -48,7 +32,7 @@ TEST(WriteFileAtomic, WritesAndReplaces) {
   EXPECT_EQ(test::read_file(p), "first");
   write_file_atomic(p, std::string("sec\0nd", 6));
   EXPECT_EQ(test::read_file(p), std::string("sec\0nd", 6));
-  EXPECT_EQ(entries(dir.path()), std::vector<std::string>{"state.json"});
+  EXPECT_EQ(dir_entries(dir.path()), std::vector<std::string>{"state.json"});
 }
 
 TEST(WriteFileAtomic, NewFilesGetTheUsualPermissions) {
@@ -73,7 +57,7 @@ TEST(AtomicFile, TargetAppearsOnlyOnCommit) {
   EXPECT_EQ(test::read_file(f.temp_path()), "hello world");
   f.commit();
   EXPECT_EQ(test::read_file(p), "hello world");
-  EXPECT_EQ(entries(dir.path()), std::vector<std::string>{"w.bin"});
+  EXPECT_EQ(dir_entries(dir.path()), std::vector<std::string>{"w.bin"});
   EXPECT_THROW(f.write("x", 1), std::logic_error);
 }
 
@@ -89,7 +73,7 @@ TEST(AtomicFile, WithoutCommitTheTargetIsUnchanged) {
   }
   EXPECT_FALSE(fs::exists(temp));
   EXPECT_EQ(test::read_file(p), "old contents");
-  EXPECT_EQ(entries(dir.path()), std::vector<std::string>{"w.bin"});
+  EXPECT_EQ(dir_entries(dir.path()), std::vector<std::string>{"w.bin"});
 }
 
 TEST(AtomicFile, AnExceptionMidWriteLeavesNothing) {
@@ -101,7 +85,7 @@ TEST(AtomicFile, AnExceptionMidWriteLeavesNothing) {
     throw std::runtime_error("interrupted");
   } catch (const std::runtime_error&) {
   }
-  EXPECT_TRUE(entries(dir.path()).empty());
+  EXPECT_TRUE(dir_entries(dir.path()).empty());
 }
 
 TEST(AtomicFile, MissingFolderIsAnErrorNamingThePath) {
@@ -146,7 +130,7 @@ TEST(AtomicFile, WriteFailureIsAnErrorAndLeavesNoTemporary) {
   EXPECT_TRUE(contains_text(what, p.string())) << what;
   EXPECT_TRUE(contains_text(what, std::strerror(EFBIG))) << what;
   EXPECT_EQ(test::read_file(p), "old");
-  EXPECT_EQ(entries(dir.path()), std::vector<std::string>{"big.bin"});
+  EXPECT_EQ(dir_entries(dir.path()), std::vector<std::string>{"big.bin"});
 }
 
 TEST(AtomicDirectory, AppearsOnlyOnCommit) {
@@ -162,7 +146,7 @@ TEST(AtomicDirectory, AppearsOnlyOnCommit) {
   d.commit();
   EXPECT_EQ(test::read_file(target / "state.json"), "{}");
   EXPECT_EQ(test::read_file(target / "sub" / "w.bin"), "weights");
-  EXPECT_EQ(entries(dir.path()), std::vector<std::string>{"checkpoint-10"});
+  EXPECT_EQ(dir_entries(dir.path()), std::vector<std::string>{"checkpoint-10"});
 }
 
 TEST(AtomicDirectory, WithoutCommitNothingRemains) {
@@ -172,7 +156,7 @@ TEST(AtomicDirectory, WithoutCommitNothingRemains) {
     write_file_atomic(d.path() / "a", "1");
     EXPECT_TRUE(fs::exists(d.path() / "a"));
   }
-  EXPECT_TRUE(entries(dir.path()).empty());
+  EXPECT_TRUE(dir_entries(dir.path()).empty());
 }
 
 TEST(AtomicDirectory, ReplacesAnExistingFolder) {
@@ -183,9 +167,9 @@ TEST(AtomicDirectory, ReplacesAnExistingFolder) {
   AtomicDirectory d(target);
   write_file_atomic(d.path() / "new.bin", "new");
   d.commit();
-  EXPECT_EQ(entries(target), std::vector<std::string>{"new.bin"});
+  EXPECT_EQ(dir_entries(target), std::vector<std::string>{"new.bin"});
   EXPECT_EQ(test::read_file(target / "new.bin"), "new");
-  EXPECT_EQ(entries(dir.path()), std::vector<std::string>{"ckpt"});  // old one deleted
+  EXPECT_EQ(dir_entries(dir.path()), std::vector<std::string>{"ckpt"});  // old one deleted
 }
 
 TEST(AtomicDirectory, ReplacesByRenamingAsideWhereSwapsAreUnsupported) {
@@ -193,8 +177,8 @@ TEST(AtomicDirectory, ReplacesByRenamingAsideWhereSwapsAreUnsupported) {
   dir.write("ckpt/old.bin", "old");
   dir.write("staged/new.bin", "new");
   detail::replace_directory(dir / "staged", dir / "ckpt", /*allow_exchange=*/false);
-  EXPECT_EQ(entries(dir / "ckpt"), std::vector<std::string>{"new.bin"});
-  EXPECT_EQ(entries(dir.path()), std::vector<std::string>{"ckpt"});
+  EXPECT_EQ(dir_entries(dir / "ckpt"), std::vector<std::string>{"new.bin"});
+  EXPECT_EQ(dir_entries(dir.path()), std::vector<std::string>{"ckpt"});
 }
 
 TEST(AtomicDirectory, TrailingSlashNamesTheSameFolder) {
@@ -204,7 +188,7 @@ TEST(AtomicDirectory, TrailingSlashNamesTheSameFolder) {
   write_file_atomic(d.path() / "a", "1");
   d.commit();
   EXPECT_EQ(test::read_file(dir / "ckpt" / "a"), "1");
-  EXPECT_EQ(entries(dir.path()), std::vector<std::string>{"ckpt"});
+  EXPECT_EQ(dir_entries(dir.path()), std::vector<std::string>{"ckpt"});
 }
 
 }  // namespace

@@ -18,6 +18,8 @@ TEST(Error, LineNumberFollowsFile) {
   EXPECT_STREQ(e.what(), "a.json:7: bad");
 }
 
-TEST(Error, MessageAloneWhenNoContext) { EXPECT_STREQ(Error("boom").what(), "boom"); }
+TEST(Error, MessageAloneWhenNoContext) {
+  EXPECT_STREQ(Error("boom").what(), "boom");
+}
 
 }  // namespace reel

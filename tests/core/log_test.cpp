@@ -31,6 +31,8 @@ TEST(Log, UnknownLevelNamesTheValidOnes) {
   }
 }
 
-TEST(Log, ConcatJoinsMixedParts) { EXPECT_EQ(log::concat("a ", 3, " b ", 1.5), "a 3 b 1.5"); }
+TEST(Log, ConcatJoinsMixedParts) {
+  EXPECT_EQ(log::concat("a ", 3, " b ", 1.5), "a 3 b 1.5");
+}
 
 }  // namespace reel

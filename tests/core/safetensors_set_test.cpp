@@ -8,25 +8,15 @@
 
 #include "core/error.h"
 #include "core/safetensors_writer.h"
+#include "support/error_of.h"
 #include "support/temp_dir.h"
 
 namespace reel {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-bool contains_text(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using test::contains_text;
+using test::error_of;
 
 // A checkpoint in two shards, as diffusers writes it.
 struct Sharded {

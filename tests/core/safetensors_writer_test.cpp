@@ -12,12 +12,15 @@
 #include "core/error.h"
 #include "core/mapped_file.h"
 #include "core/safetensors.h"
+#include "support/error_of.h"
 #include "support/temp_dir.h"
 
 namespace reel {
 namespace {
 
 namespace fs = std::filesystem;
+using test::dir_entries;
+using test::error_of;
 
 // Same dtype, shape and bytes: exact, NaN-safe, and defined for fp8 and bool.
 void expect_identical(const at::Tensor& actual, const at::Tensor& expected,
@@ -28,22 +31,6 @@ void expect_identical(const at::Tensor& actual, const at::Tensor& expected,
   at::Tensor a = actual.contiguous(), e = expected.contiguous();
   ASSERT_EQ(a.nbytes(), e.nbytes());
   if (a.nbytes() > 0) EXPECT_EQ(std::memcmp(a.data_ptr(), e.data_ptr(), a.nbytes()), 0);
-}
-
-std::vector<std::string> dir_entries(const fs::path& dir) {
-  std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 TEST(WriteSafetensors, RoundTripsEveryDtypeExactly) {

@@ -7,13 +7,19 @@
 namespace reel {
 namespace {
 
-CheckpointLayout layout_of(const std::string& fixture_file) {
+// The names (with `prefix` put in front, as tools that wrap a model do) and shapes of a fixture.
+std::vector<TensorShape> shapes_of(const std::string& fixture_file,
+                                   const std::string& prefix = "") {
   std::vector<TensorShape> shapes;
   for (const auto& [name, e] :
        test::read_safetensors_header(std::string(REEL_FIXTURES_DIR) + "/" + fixture_file)) {
-    shapes.push_back({name, e.shape});
+    shapes.push_back({prefix + name, e.shape});
   }
-  return detect_layout(shapes);
+  return shapes;
+}
+
+CheckpointLayout layout_of(const std::string& fixture_file) {
+  return detect_layout(shapes_of(fixture_file));
 }
 
 // The tiny fixtures' configs (fixtures/README.md): dim 64, 2 layers, in_dim 16 (t2v) / 36 (i2v).
@@ -32,12 +38,8 @@ TEST(CheckpointLayout, OfficialWanTransformer) {
 }
 
 TEST(CheckpointLayout, ComfyUiPrefixIsRecognisedAndStripped) {
-  std::vector<TensorShape> shapes;
-  for (const auto& [name, e] : test::read_safetensors_header(
-           std::string(REEL_FIXTURES_DIR) + "/wan21_t2v_tiny/wan21_t2v_tiny_original.safetensors")) {
-    shapes.push_back({"model.diffusion_model." + name, e.shape});
-  }
-  auto l = detect_layout(shapes);
+  auto l = detect_layout(
+      shapes_of("wan21_t2v_tiny/wan21_t2v_tiny_original.safetensors", "model.diffusion_model."));
   EXPECT_EQ(l.kind, "wan-transformer");
   EXPECT_EQ(l.naming, "comfyui");
   EXPECT_EQ(l.prefix, "model.diffusion_model.");
@@ -77,8 +79,7 @@ TEST(CheckpointLayout, VaeTextAndImageEncoders) {
   auto clip = layout_of("clip_vision_tiny/image_encoder/model.safetensors");
   EXPECT_EQ(clip.kind, "clip-vision");
   EXPECT_EQ(clip.variant, "2 layers");
-  EXPECT_EQ(layout_of("clip_vision_tiny/clip_vision_tiny_original.safetensors").naming,
-            "official");
+  EXPECT_EQ(layout_of("clip_vision_tiny/clip_vision_tiny_original.safetensors").naming, "official");
 }
 
 TEST(CheckpointLayout, UnrelatedNamesAreUnknown) {

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace reel::test {
 
@@ -25,5 +26,8 @@ class TempDir {
 };
 
 std::string read_file(const std::filesystem::path& p);
+
+// The names in `dir`, sorted.
+std::vector<std::string> dir_entries(const std::filesystem::path& dir);
 
 }  // namespace reel::test
