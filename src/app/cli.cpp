@@ -28,6 +28,7 @@ int run(int argc, char** argv) {
   int exit_code = 0;
   add_inspect_command(app, exit_code);
   add_config_command(app, exit_code);
+  add_debug_command(app, exit_code);
   add_planned_commands(app, exit_code);
 
   try {

@@ -11,6 +11,8 @@ namespace reel {
 
 void add_inspect_command(CLI::App& app, int& exit_code);
 void add_config_command(CLI::App& app, int& exit_code);
+// debug forward transformer: runs a model part on tensors from a file (parity checks).
+void add_debug_command(CLI::App& app, int& exit_code);
 // train, cache, sample, configure, lora, serve: declared so that `--help` shows the whole
 // tool, and each says plainly that it is not built yet.
 void add_planned_commands(CLI::App& app, int& exit_code);

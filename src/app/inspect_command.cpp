@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/safetensors_set.h"
 #include "models/checkpoint_layout.h"
+#include "models/wan/wan_config_io.h"
 
 namespace fs = std::filesystem;
 
@@ -89,6 +90,34 @@ bool has_weights(const fs::path& dir) {
   return false;
 }
 
+// A Wan transformer's shape: from its config.json when it has one, else from the tensors
+// (the head count then only for the released widths).
+std::string wan_summary(const std::vector<TensorShape>& shapes, const CheckpointLayout& layout,
+                        const fs::path& config, const fs::path& path) {
+  WanConfig c;
+  bool heads_known = true;
+  if (!config.empty() && layout.naming == "diffusers") {
+    c = read_wan_config(config);
+  } else {
+    try {
+      c = infer_wan_config(shapes, std::nullopt, path.string());
+    } catch (const Error&) {
+      // Not a released width: one head (any width) stands in to read the other sizes.
+      c = infer_wan_config(shapes, 1, path.string());
+      heads_known = false;
+    }
+  }
+  std::string s = std::to_string(c.num_layers) + " layers, dim " + std::to_string(c.dim()) +
+                  (heads_known ? " (" + std::to_string(c.num_attention_heads) + " heads x " +
+                                     std::to_string(c.attention_head_dim) + ")"
+                               : " (heads unknown: not a released width)") +
+                  ", ffn " + std::to_string(c.ffn_dim) + ", in " + std::to_string(c.in_channels) +
+                  ", out " + std::to_string(c.out_channels) + ", text " +
+                  std::to_string(c.text_dim);
+  if (c.image_dim) s += ", image " + std::to_string(*c.image_dim);
+  return s;
+}
+
 void inspect_weights(const fs::path& path, bool list_tensors) {
   SafetensorsSet set = SafetensorsSet::open(path);
   std::cout << path.string() << "\n";
@@ -114,12 +143,22 @@ void inspect_weights(const fs::path& path, bool list_tensors) {
               human_bytes(static_cast<double>(d.second));
   }
 
+  const CheckpointLayout layout = detect_layout(shapes);
   std::cout << "  files       " << files << "\n"
             << "  tensors     " << set.tensors().size() << "\n"
             << "  parameters  " << human_count(params) << "\n"
             << "  dtypes      " << dtypes << "\n"
-            << "  layout      " << detect_layout(shapes).description() << "\n";
+            << "  layout      " << layout.description() << "\n";
   fs::path config = component_config(fs::is_directory(path) ? path : path.parent_path());
+  if (layout.kind == "wan-transformer") {
+    std::string summary;
+    try {
+      summary = wan_summary(shapes, layout, config, path);
+    } catch (const Error& e) {
+      summary = std::string("(") + e.what() + ")";
+    }
+    std::cout << "  wan         " << summary << "\n";
+  }
   if (!config.empty()) {
     std::cout << "  config      " << config_summary(read_json(config)) << "\n";
   }

@@ -1,0 +1,238 @@
+// open_wan_checkpoint and fill_wan_parameters; load_wan_transformer, which needs the model
+// itself, is in wan_transformer_load.cpp.
+#include "models/wan/wan_transformer_loader.h"
+
+#include <ATen/ATen.h>
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "models/wan/wan_config_io.h"
+#include "models/wan/wan_weight_names.h"
+
+namespace fs = std::filesystem;
+
+namespace reel {
+namespace {
+
+constexpr size_t kListed = 5;  // names listed per kind of mismatch
+
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+// num_heads from the official release's config.json ("_class_name": "WanModel"), if any.
+std::optional<int64_t> official_config_heads(const fs::path& config) {
+  std::ifstream in(config);
+  if (!in) return std::nullopt;
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || !j.contains("num_heads") || !j["num_heads"].is_number_integer()) {
+    return std::nullopt;
+  }
+  return j["num_heads"].get<int64_t>();
+}
+
+// The folder or file to open, and the config.json that may describe it.
+struct Resolved {
+  fs::path weights;
+  fs::path config;  // empty when there is none
+};
+
+Resolved resolve(const fs::path& path, const std::string& subfolder) {
+  if (!fs::exists(path)) {
+    throw Error("no such file or folder")
+        .file(path.string())
+        .hint("give a diffusers model folder, a transformer folder, or a .safetensors file");
+  }
+  Resolved r;
+  if (fs::is_directory(path)) {
+    r.weights = path;
+    if (subfolder.empty()) {
+      if (fs::is_directory(path / "transformer")) {
+        r.weights = path / "transformer";
+      } else if (fs::exists(path / "model_index.json")) {
+        throw Error("this diffusers pipeline folder has no 'transformer' folder")
+            .file(path.string())
+            .hint("is the download complete? Or name the transformer's subfolder");
+      }
+    } else if (subfolder != "none") {
+      if (!fs::is_directory(path / subfolder)) {
+        throw Error("this folder has no '" + subfolder + "' folder")
+            .file(path.string())
+            .hint(
+                "name the transformer's subfolder (transformer, transformer_2), or 'none' to "
+                "load the folder itself");
+      }
+      r.weights = path / subfolder;
+    }
+    if (fs::exists(r.weights / "config.json")) r.config = r.weights / "config.json";
+  } else {
+    r.weights = path;
+    fs::path beside = path.parent_path() / "config.json";
+    if (fs::exists(beside)) r.config = beside;
+  }
+  return r;
+}
+
+std::string list_names(const std::vector<std::string>& names) {
+  std::string s;
+  for (size_t i = 0; i < names.size() && i < kListed; ++i) s += (i ? ", " : "") + names[i];
+  if (names.size() > kListed) s += ", ... and " + std::to_string(names.size() - kListed) + " more";
+  return s;
+}
+
+}  // namespace
+
+WanCheckpoint open_wan_checkpoint(const fs::path& path, const WanLoadOptions& options) {
+  Resolved where = resolve(path, options.subfolder);
+  WanCheckpoint ck{where.weights, SafetensorsSet::open(where.weights), {}, {}, {}, {}, {}};
+
+  std::vector<TensorShape> shapes;
+  shapes.reserve(ck.weights.tensors().size());
+  for (const auto& t : ck.weights.tensors()) shapes.push_back({t.name, t.shape});
+  ck.layout = detect_layout(shapes);
+
+  // A ComfyUI checkpoint that also holds the VAE and text encoder: keep the transformer part.
+  std::string only_prefix;
+  if (ck.layout.kind != "wan-transformer") {
+    for (std::string_view p : kWanComfyPrefixes) {
+      std::vector<TensorShape> part;
+      for (const auto& s : shapes) {
+        if (s.name.compare(0, p.size(), p) == 0) part.push_back(s);
+      }
+      if (part.empty()) continue;
+      CheckpointLayout l = detect_layout(part);
+      if (l.kind == "wan-transformer") {
+        log::info("using the ", part.size(), " tensors under '", p, "' of ", shapes.size(), " in ",
+                  ck.path.string());
+        ck.layout = l;
+        only_prefix = std::string(p);
+        shapes = std::move(part);
+        break;
+      }
+    }
+  }
+  if (ck.layout.kind != "wan-transformer") {
+    throw Error("not a Wan transformer checkpoint: " + ck.layout.description())
+        .file(ck.path.string())
+        .hint(
+            "give the Wan diffusion transformer (a diffusers transformer folder, or the "
+            "official / ComfyUI single file)");
+  }
+
+  const bool diffusers = ck.layout.naming == "diffusers";
+  if (diffusers && !where.config.empty()) {
+    ck.config = read_wan_config(where.config);
+    ck.config_source = where.config.string();
+  } else {
+    std::optional<int64_t> heads = options.num_heads;
+    if (!heads && !where.config.empty()) heads = official_config_heads(where.config);
+    ck.config = infer_wan_config(shapes, heads, ck.path.string());
+    ck.config_source = "inferred from the tensor shapes";
+  }
+
+  const std::string& prefix = ck.layout.prefix;
+  std::unordered_set<std::string> seen;
+  for (const auto& t : ck.weights.tensors()) {
+    if (!only_prefix.empty() && t.name.compare(0, only_prefix.size(), only_prefix) != 0) continue;
+    std::string name =
+        t.name.compare(0, prefix.size(), prefix) == 0 ? t.name.substr(prefix.size()) : t.name;
+    std::optional<std::string> mapped =
+        diffusers ? std::optional<std::string>(name) : wan_official_to_diffusers(name);
+    if (!mapped) {
+      ck.unknown.push_back(t.name);
+      continue;
+    }
+    if (!seen.insert(*mapped).second) {
+      throw Error("two tensors map to the same parameter '" + *mapped + "' (the second is '" +
+                  t.name + "')")
+          .file(ck.path.string());
+    }
+    ck.names.emplace_back(std::move(*mapped), t.name);
+  }
+  return ck;
+}
+
+int64_t fill_wan_parameters(const WanCheckpoint& ck, std::vector<ParameterSlot>& slots,
+                            const WanLoadOptions& options) {
+  const bool diffusers = ck.layout.naming == "diffusers";
+  std::unordered_map<std::string, const std::string*> stored;  // diffusers -> stored name
+  for (const auto& [d, s] : ck.names) stored.emplace(d, &s);
+
+  // How a parameter is called in the checkpoint's own naming.
+  auto shown = [&](const std::string& d) {
+    if (diffusers) return ck.layout.prefix + d;
+    return ck.layout.prefix + wan_diffusers_to_official(d).value_or(d) + " (diffusers " + d + ")";
+  };
+
+  std::vector<std::string> missing, wrong_shape, unexpected;
+  std::unordered_set<std::string> used;
+  std::vector<const TensorInfo*> infos(slots.size(), nullptr);
+  for (size_t i = 0; i < slots.size(); ++i) {
+    auto it = stored.find(slots[i].name);
+    if (it == stored.end()) {
+      missing.push_back(shown(slots[i].name));
+      continue;
+    }
+    used.insert(slots[i].name);
+    const TensorInfo& info = ck.weights.info(*it->second);
+    if (info.shape != slots[i].shape) {
+      wrong_shape.push_back(*it->second + " " + shape_text(info.shape) + " (expected " +
+                            shape_text(slots[i].shape) + ")");
+      continue;
+    }
+    infos[i] = &info;
+  }
+  for (const auto& [d, s] : ck.names) {
+    if (!used.count(d)) unexpected.push_back(s);
+  }
+  for (const auto& s : ck.unknown) unexpected.push_back(s);
+
+  if (!missing.empty() || !unexpected.empty() || !wrong_shape.empty()) {
+    std::string msg =
+        "the weights do not fit this Wan transformer (" + describe_wan_config(ck.config) + "): ";
+    std::vector<std::string> counts;
+    if (!missing.empty()) counts.push_back(std::to_string(missing.size()) + " missing");
+    if (!unexpected.empty()) counts.push_back(std::to_string(unexpected.size()) + " unexpected");
+    if (!wrong_shape.empty()) {
+      counts.push_back(std::to_string(wrong_shape.size()) + " with the wrong shape");
+    }
+    for (size_t i = 0; i < counts.size(); ++i) msg += (i ? ", " : "") + counts[i];
+    if (!missing.empty()) {
+      msg += "\n  missing (" + std::to_string(missing.size()) + "): " + list_names(missing);
+    }
+    if (!unexpected.empty()) {
+      msg +=
+          "\n  unexpected (" + std::to_string(unexpected.size()) + "): " + list_names(unexpected);
+    }
+    if (!wrong_shape.empty()) {
+      msg += "\n  wrong shape (" + std::to_string(wrong_shape.size()) +
+             "): " + list_names(wrong_shape);
+    }
+    throw Error(msg)
+        .file(ck.path.string())
+        .hint("the config is " + ck.config_source +
+              "; a checkpoint of another model size or variant, or an incomplete download, "
+              "has other tensors");
+  }
+
+  int64_t count = 0;
+  const bool on_cpu = options.device.is_cpu();
+  for (size_t i = 0; i < slots.size(); ++i) {
+    at::Tensor t = ck.weights.tensor(infos[i]->name);
+    if (!on_cpu) t = t.to(options.device);  // as stored, then converted on the device
+    if (t.scalar_type() != options.dtype) t = t.to(options.dtype);
+    *slots[i].tensor = std::move(t);
+    count += infos[i]->numel();
+  }
+  return count;
+}
+
+}  // namespace reel
