@@ -2,7 +2,7 @@
 
 #include <fstream>
 
-#include "app/cli.h"
+#include "app/run_reel.h"
 #include "support/safetensors_header.h"
 #include "support/temp_dir.h"
 #include "test_paths.h"
@@ -10,25 +10,9 @@
 namespace reel {
 namespace {
 
-struct Result {
-  int code;
-  std::string out, err;
-};
-
-Result reel(std::vector<std::string> args) {
-  args.insert(args.begin(), "reel");
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  testing::internal::CaptureStdout();
-  testing::internal::CaptureStderr();
-  int code = run_cli(static_cast<int>(argv.size()), argv.data());
-  std::string out = testing::internal::GetCapturedStdout();
-  return {code, out, testing::internal::GetCapturedStderr()};
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using test::contains;
+using test::reel;
+using test::Result;
 
 const std::string kExample = std::string(REEL_SOURCE_DIR) + "/examples/wan21-t2v-tiny";
 

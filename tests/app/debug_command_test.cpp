@@ -3,7 +3,7 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
-#include "app/cli.h"
+#include "app/run_reel.h"
 #include "core/safetensors.h"
 #include "core/safetensors_writer.h"
 #include "support/temp_dir.h"
@@ -14,25 +14,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int code;
-  std::string out, err;
-};
-
-Result reel(std::vector<std::string> args) {
-  args.insert(args.begin(), "reel");
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  testing::internal::CaptureStdout();
-  testing::internal::CaptureStderr();
-  int code = run_cli(static_cast<int>(argv.size()), argv.data());
-  std::string out = testing::internal::GetCapturedStdout();
-  return {code, out, testing::internal::GetCapturedStderr()};
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using test::contains;
+using test::reel;
+using test::Result;
 
 fs::path fixture(const std::string& relative) {
   return fs::path(REEL_FIXTURES_DIR) / relative;
