@@ -6,3 +6,7 @@ find_package(GTest REQUIRED)
 find_package(Threads REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(FFMPEG REQUIRED IMPORTED_TARGET libavformat libavcodec libavutil libswscale)
+# The UMT5 tokenizer (models/text). Only libsentencepiece itself: its bundled protobuf-lite
+# does not clash with libtorch's (torch exports none of protobuf's own symbols).
+pkg_check_modules(SENTENCEPIECE REQUIRED sentencepiece)
+find_library(REEL_SENTENCEPIECE_LIBRARY sentencepiece REQUIRED HINTS ${SENTENCEPIECE_LIBRARY_DIRS})

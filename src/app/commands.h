@@ -13,6 +13,9 @@ void add_inspect_command(CLI::App& app, int& exit_code);
 void add_config_command(CLI::App& app, int& exit_code);
 // debug forward transformer: runs a model part on tensors from a file (parity checks).
 void add_debug_command(CLI::App& app, int& exit_code);
+// The encoders' `reel debug forward ...` commands, added to debug's `forward`.
+void add_debug_encoder_commands(CLI::App& forward, int& exit_code);
+void add_encode_prompt_command(CLI::App& debug, int& exit_code);
 // train, cache, sample, configure, lora, serve: declared so that `--help` shows the whole
 // tool, and each says plainly that it is not built yet.
 void add_planned_commands(CLI::App& app, int& exit_code);

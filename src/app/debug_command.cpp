@@ -11,11 +11,13 @@
 #include <memory>
 
 #include "app/commands.h"
+#include "app/debug_inputs.h"
 #include "core/dtype.h"
 #include "core/error.h"
 #include "core/log.h"
 #include "core/safetensors.h"
 #include "core/safetensors_writer.h"
+#include "core/shape_text.h"
 #include "models/wan/wan_config_io.h"
 #include "models/wan/wan_transformer_loader.h"
 
@@ -33,12 +35,6 @@ struct ForwardArgs {
   int64_t num_heads = 0;
 };
 
-std::string shape_text(at::IntArrayRef shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
 const char* const kInputsHelp =
     "hidden_states [B, in_channels, F, H, W], timestep [B] or [B, tokens], "
     "encoder_hidden_states [B, L, text_dim], and for Wan 2.1 I2V encoder_hidden_states_image "
@@ -46,22 +42,13 @@ const char* const kInputsHelp =
 
 // The model's inputs from the file, checked against the config before anything is loaded.
 WanInputs read_inputs(const ForwardArgs& a, const WanConfig& c) {
-  SafetensorsFile file = SafetensorsFile::open(a.inputs);
+  const DebugInputs file(a.inputs, a.prefix, kInputsHelp);
   auto fail = [&](const std::string& name, const std::string& message) {
-    Error e(message);
-    e.file(a.inputs).key(a.prefix + name).hint(std::string("the inputs are ") + kInputsHelp);
-    return e;
+    return file.error(name, message);
   };
   auto get = [&](const std::string& name, bool required) -> at::Tensor {
-    if (!file.contains(a.prefix + name)) {
-      if (!required) return at::Tensor();
-      std::string found;
-      for (const auto& t : file.tensors()) found += (found.empty() ? "" : ", ") + t.name;
-      throw fail(
-          name, "missing input tensor (the file has: " + (found.empty() ? "nothing" : found) + ")");
-    }
-    at::Tensor t = file.tensor(a.prefix + name);
-    if (!at::isFloatingType(t.scalar_type())) {
+    at::Tensor t = file.get(name, required);
+    if (t.defined() && !at::isFloatingType(t.scalar_type())) {
       throw fail(name, std::string("expected floating-point values, found ") +
                            c10::toString(t.scalar_type()));
     }
@@ -168,6 +155,8 @@ void add_debug_command(CLI::App& app, int& exit_code) {
   debug->require_subcommand(1);
   CLI::App* forward = debug->add_subcommand("forward", "Run a model part's forward pass");
   forward->require_subcommand(1);
+  add_debug_encoder_commands(*forward, exit_code);
+  add_encode_prompt_command(*debug, exit_code);
 
   // Owned by the callback (so by the app): every parse starts from the defaults.
   auto args_ptr = std::make_shared<ForwardArgs>();

@@ -8,6 +8,7 @@
 #include "app/commands.h"
 #include "core/error.h"
 #include "core/safetensors_set.h"
+#include "core/shape_text.h"
 #include "models/checkpoint_layout.h"
 #include "models/wan/wan_config_io.h"
 
@@ -38,12 +39,6 @@ std::string human_count(int64_t n) {
     std::snprintf(scaled, sizeof scaled, " (%.2f M)", n / 1e6);
   }
   return out + scaled;
-}
-
-std::string shape_string(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
 }
 
 nlohmann::json read_json(const fs::path& p) {
@@ -167,7 +162,7 @@ void inspect_weights(const fs::path& path, bool list_tensors) {
   }
   if (list_tensors) {
     for (const auto& t : set.tensors()) {
-      std::cout << "    " << t.name << "  " << t.dtype_name << " " << shape_string(t.shape) << "\n";
+      std::cout << "    " << t.name << "  " << t.dtype_name << " " << shape_text(t.shape) << "\n";
     }
   }
 }

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/shape_text.h"
 #include "models/wan/wan_config_io.h"
 #include "models/wan/wan_weight_names.h"
 
@@ -96,12 +97,6 @@ class ConfigReader {
   const json& j_;
   const std::string& file_;
 };
-
-std::string shape_text(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
 
 }  // namespace
 

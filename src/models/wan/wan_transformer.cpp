@@ -1,4 +1,5 @@
 #include "models/wan/wan_transformer.h"
+#include "core/shape_text.h"
 
 #include <ATen/ATen.h>
 
@@ -26,12 +27,6 @@ namespace {
 // The official model pads every text context to this many tokens before text_embedding and
 // attends over all of them (wan/modules/model.py text_len; diffusers' max_sequence_length).
 constexpr int64_t kTextLength = 512;
-
-std::string shape_text(at::IntArrayRef shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
 
 }  // namespace
 

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "models/parameter_slot.h"
 #include "models/wan/wan_config.h"
 #include "nn/linear.h"
 
@@ -42,12 +43,6 @@ struct WanRunOptions {
   int64_t checkpoint_interval = 1;      // with checkpointing: every n-th block is checkpointed
   int64_t feed_forward_chunk_size = 0;  // tokens per feed-forward chunk; 0 = unchunked
                                         // (env WAN_FEED_FORWARD_CHUNK_SIZE overrides)
-};
-
-struct ParameterSlot {
-  std::string name;            // diffusers name, e.g. "blocks.0.attn1.to_q.weight"
-  std::vector<int64_t> shape;  // what the config says it must be
-  at::Tensor* tensor;          // undefined until loaded
 };
 
 class WanTransformer {

@@ -1,6 +1,7 @@
 // open_wan_checkpoint and fill_wan_parameters; load_wan_transformer, which needs the model
 // itself, is in wan_transformer_load.cpp.
 #include "models/wan/wan_transformer_loader.h"
+#include "core/shape_text.h"
 
 #include <ATen/ATen.h>
 
@@ -21,12 +22,6 @@ namespace reel {
 namespace {
 
 constexpr size_t kListed = 5;  // names listed per kind of mismatch
-
-std::string shape_text(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
 
 // num_heads from the official release's config.json ("_class_name": "WanModel"), if any.
 std::optional<int64_t> official_config_heads(const fs::path& config) {

@@ -1,0 +1,259 @@
+#include "models/text/umt5_encoder_loader.h"
+
+#include <ATen/ATen.h>
+
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/error.h"
+#include "core/log.h"
+
+namespace fs = std::filesystem;
+
+namespace reel {
+namespace {
+
+constexpr size_t kListed = 5;
+
+// Per-block names: official suffix -> transformers suffix (after "encoder.block.N.").
+const std::pair<const char*, const char*> kBlockNames[] = {
+    {"norm1.weight", "layer.0.layer_norm.weight"},
+    {"attn.q.weight", "layer.0.SelfAttention.q.weight"},
+    {"attn.k.weight", "layer.0.SelfAttention.k.weight"},
+    {"attn.v.weight", "layer.0.SelfAttention.v.weight"},
+    {"attn.o.weight", "layer.0.SelfAttention.o.weight"},
+    {"pos_embedding.embedding.weight", "layer.0.SelfAttention.relative_attention_bias.weight"},
+    {"norm2.weight", "layer.1.layer_norm.weight"},
+    {"ffn.gate.0.weight", "layer.1.DenseReluDense.wi_0.weight"},
+    {"ffn.fc1.weight", "layer.1.DenseReluDense.wi_1.weight"},
+    {"ffn.fc2.weight", "layer.1.DenseReluDense.wo.weight"},
+};
+
+// Splits "<prefix><N>.<rest>" into N and rest.
+bool split_block(const std::string& name, const std::string& prefix, std::string& index,
+                 std::string& rest) {
+  if (name.compare(0, prefix.size(), prefix) != 0) return false;
+  const size_t dot = name.find('.', prefix.size());
+  if (dot == std::string::npos || dot == prefix.size()) return false;
+  index = name.substr(prefix.size(), dot - prefix.size());
+  for (char c : index) {
+    if (c < '0' || c > '9') return false;
+  }
+  rest = name.substr(dot + 1);
+  return true;
+}
+
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+std::string list_names(const std::vector<std::string>& names) {
+  std::string s;
+  for (size_t i = 0; i < names.size() && i < kListed; ++i) s += (i ? ", " : "") + names[i];
+  if (names.size() > kListed) s += ", ... and " + std::to_string(names.size() - kListed) + " more";
+  return s;
+}
+
+Umt5Config infer_config(const Umt5Checkpoint& ck) {
+  std::map<std::string, std::vector<int64_t>> shapes;
+  for (const auto& [t, s] : ck.names) shapes[t] = ck.weights.info(s).shape;
+  auto shape = [&](const std::string& name) -> const std::vector<int64_t>& {
+    auto it = shapes.find(name);
+    if (it == shapes.end()) {
+      throw Error("cannot infer the text encoder's config: no tensor for '" + name + "'")
+          .file(ck.path.string());
+    }
+    return it->second;
+  };
+  Umt5Config c;
+  c.vocab_size = shape("shared.weight").at(0);
+  c.d_model = shape("shared.weight").at(1);
+  std::set<int64_t> blocks;
+  for (const auto& [t, s] : shapes) {
+    std::string index, rest;
+    if (split_block(t, "encoder.block.", index, rest)) blocks.insert(std::stoll(index));
+  }
+  c.num_layers = static_cast<int64_t>(blocks.size());
+  const std::string b0 = "encoder.block.0.";
+  c.d_ff = shape(b0 + "layer.1.DenseReluDense.wi_0.weight").at(0);
+  const auto& bias = shape(b0 + "layer.0.SelfAttention.relative_attention_bias.weight");
+  c.relative_attention_num_buckets = bias.at(0);
+  c.num_heads = bias.at(1);
+  c.d_kv = shape(b0 + "layer.0.SelfAttention.q.weight").at(0) / c.num_heads;
+  return c;
+}
+
+}  // namespace
+
+std::optional<std::string> umt5_official_to_transformers(const std::string& name) {
+  if (name == "token_embedding.weight") return "shared.weight";
+  if (name == "norm.weight") return "encoder.final_layer_norm.weight";
+  std::string index, rest;
+  if (!split_block(name, "blocks.", index, rest)) return std::nullopt;
+  for (const auto& [official, transformers] : kBlockNames) {
+    if (rest == official) return "encoder.block." + index + "." + transformers;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> umt5_transformers_to_official(const std::string& name) {
+  if (name == "shared.weight") return "token_embedding.weight";
+  if (name == "encoder.final_layer_norm.weight") return "norm.weight";
+  std::string index, rest;
+  if (!split_block(name, "encoder.block.", index, rest)) return std::nullopt;
+  for (const auto& [official, transformers] : kBlockNames) {
+    if (rest == transformers) return "blocks." + index + "." + official;
+  }
+  return std::nullopt;
+}
+
+Umt5Checkpoint open_umt5_checkpoint(const fs::path& path) {
+  if (!fs::exists(path)) {
+    throw Error("no such file or folder")
+        .file(path.string())
+        .hint("give a diffusers model folder, a text_encoder folder, or a .safetensors file");
+  }
+  fs::path weights = path, config;
+  if (fs::is_directory(path)) {
+    if (fs::is_directory(path / "text_encoder")) weights = path / "text_encoder";
+    if (fs::exists(weights / "config.json")) config = weights / "config.json";
+  } else if (fs::exists(path.parent_path() / "config.json")) {
+    config = path.parent_path() / "config.json";
+  }
+  Umt5Checkpoint ck{weights, SafetensorsSet::open(weights), {}, {}, {}, {}, {}, {}};
+
+  bool official = false, transformers = false;
+  for (const auto& t : ck.weights.tensors()) {
+    if (umt5_official_to_transformers(t.name)) official = true;
+    if (umt5_transformers_to_official(t.name)) transformers = true;
+  }
+  if (official == transformers) {
+    throw Error(official ? "mixes official Wan and transformers tensor names"
+                         : "not a UMT5 text encoder checkpoint (no known tensor names)")
+        .file(ck.path.string())
+        .hint("give Wan's umt5-xxl encoder: the diffusers text_encoder folder or a single file");
+  }
+  ck.naming = official ? "official" : "transformers";
+  const bool has_shared = ck.weights.contains("shared.weight");
+  std::unordered_set<std::string> seen;
+  for (const auto& t : ck.weights.tensors()) {
+    std::optional<std::string> mapped;
+    if (official) {
+      mapped = umt5_official_to_transformers(t.name);
+    } else if (t.name == "encoder.embed_tokens.weight") {
+      if (has_shared) {
+        ck.ignored.push_back(t.name);  // tied to shared.weight
+        continue;
+      }
+      mapped = "shared.weight";
+    } else if (umt5_transformers_to_official(t.name)) {
+      mapped = t.name;
+    }
+    if (!mapped) {
+      ck.unknown.push_back(t.name);
+      continue;
+    }
+    if (!seen.insert(*mapped).second) {
+      throw Error("two tensors map to the same parameter '" + *mapped + "'").file(ck.path.string());
+    }
+    ck.names.emplace_back(*mapped, t.name);
+  }
+
+  // A config.json describes transformers-named weights (a diffusers text_encoder folder).
+  if (!config.empty() && !official) {
+    ck.config = read_umt5_config(config);
+    ck.config_source = config.string();
+  } else {
+    ck.config = infer_config(ck);
+    ck.config_source = "inferred from the tensor shapes";
+  }
+  return ck;
+}
+
+int64_t fill_umt5_parameters(const Umt5Checkpoint& ck, std::vector<ParameterSlot>& slots,
+                             const Umt5LoadOptions& options) {
+  const bool official = ck.naming == "official";
+  std::unordered_map<std::string, const std::string*> stored;
+  for (const auto& [t, s] : ck.names) stored.emplace(t, &s);
+  auto shown = [&](const std::string& t) {
+    if (!official) return t;
+    return umt5_transformers_to_official(t).value_or(t) + " (transformers " + t + ")";
+  };
+
+  std::vector<std::string> missing, wrong_shape, unexpected;
+  std::unordered_set<std::string> used;
+  std::vector<const TensorInfo*> infos(slots.size(), nullptr);
+  for (size_t i = 0; i < slots.size(); ++i) {
+    auto it = stored.find(slots[i].name);
+    if (it == stored.end()) {
+      missing.push_back(shown(slots[i].name));
+      continue;
+    }
+    used.insert(slots[i].name);
+    const TensorInfo& info = ck.weights.info(*it->second);
+    if (info.shape != slots[i].shape) {
+      wrong_shape.push_back(*it->second + " " + shape_text(info.shape) + " (expected " +
+                            shape_text(slots[i].shape) + ")");
+      continue;
+    }
+    infos[i] = &info;
+  }
+  for (const auto& [t, s] : ck.names) {
+    if (!used.count(t)) unexpected.push_back(s);
+  }
+  for (const auto& s : ck.unknown) unexpected.push_back(s);
+
+  if (!missing.empty() || !unexpected.empty() || !wrong_shape.empty()) {
+    std::string msg =
+        "the weights do not fit this text encoder (" + describe_umt5_config(ck.config) + "): ";
+    std::vector<std::string> counts;
+    if (!missing.empty()) counts.push_back(std::to_string(missing.size()) + " missing");
+    if (!unexpected.empty()) counts.push_back(std::to_string(unexpected.size()) + " unexpected");
+    if (!wrong_shape.empty()) {
+      counts.push_back(std::to_string(wrong_shape.size()) + " with the wrong shape");
+    }
+    for (size_t i = 0; i < counts.size(); ++i) msg += (i ? ", " : "") + counts[i];
+    if (!missing.empty()) {
+      msg += "\n  missing (" + std::to_string(missing.size()) + "): " + list_names(missing);
+    }
+    if (!unexpected.empty()) {
+      msg +=
+          "\n  unexpected (" + std::to_string(unexpected.size()) + "): " + list_names(unexpected);
+    }
+    if (!wrong_shape.empty()) {
+      msg += "\n  wrong shape (" + std::to_string(wrong_shape.size()) +
+             "): " + list_names(wrong_shape);
+    }
+    throw Error(msg)
+        .file(ck.path.string())
+        .hint("the config is " + ck.config_source +
+              "; another model, or an incomplete download, has other tensors");
+  }
+
+  int64_t count = 0;
+  const bool on_cpu = options.device.is_cpu();
+  for (size_t i = 0; i < slots.size(); ++i) {
+    at::Tensor t = ck.weights.tensor(infos[i]->name);
+    if (!on_cpu) t = t.to(options.device);
+    if (t.scalar_type() != options.dtype) t = t.to(options.dtype);
+    *slots[i].tensor = std::move(t);
+    count += infos[i]->numel();
+  }
+  return count;
+}
+
+Umt5Encoder load_umt5_encoder(const fs::path& path, const Umt5LoadOptions& options) {
+  const Umt5Checkpoint ck = open_umt5_checkpoint(path);
+  Umt5Encoder encoder(ck.config);
+  std::vector<ParameterSlot> slots = encoder.parameters();
+  const int64_t count = fill_umt5_parameters(ck, slots, options);
+  log::info("loaded the text encoder from ", ck.path.string(), " (", ck.naming, " names, ",
+            describe_umt5_config(ck.config), "; ", count, " parameters)");
+  return encoder;
+}
+
+}  // namespace reel
