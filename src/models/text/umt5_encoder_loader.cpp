@@ -1,4 +1,5 @@
 #include "models/text/umt5_encoder_loader.h"
+#include "models/weight_mismatch.h"
 
 #include <ATen/ATen.h>
 
@@ -14,8 +15,6 @@ namespace fs = std::filesystem;
 
 namespace reel {
 namespace {
-
-constexpr size_t kListed = 5;
 
 // Per-block names: official suffix -> transformers suffix (after "encoder.block.N.").
 const std::pair<const char*, const char*> kBlockNames[] = {
@@ -49,13 +48,6 @@ std::string shape_text(const std::vector<int64_t>& shape) {
   std::string s = "[";
   for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
   return s + "]";
-}
-
-std::string list_names(const std::vector<std::string>& names) {
-  std::string s;
-  for (size_t i = 0; i < names.size() && i < kListed; ++i) s += (i ? ", " : "") + names[i];
-  if (names.size() > kListed) s += ", ... and " + std::to_string(names.size() - kListed) + " more";
-  return s;
 }
 
 Umt5Config infer_config(const Umt5Checkpoint& ck) {
@@ -210,24 +202,7 @@ int64_t fill_umt5_parameters(const Umt5Checkpoint& ck, std::vector<ParameterSlot
   if (!missing.empty() || !unexpected.empty() || !wrong_shape.empty()) {
     std::string msg =
         "the weights do not fit this text encoder (" + describe_umt5_config(ck.config) + "): ";
-    std::vector<std::string> counts;
-    if (!missing.empty()) counts.push_back(std::to_string(missing.size()) + " missing");
-    if (!unexpected.empty()) counts.push_back(std::to_string(unexpected.size()) + " unexpected");
-    if (!wrong_shape.empty()) {
-      counts.push_back(std::to_string(wrong_shape.size()) + " with the wrong shape");
-    }
-    for (size_t i = 0; i < counts.size(); ++i) msg += (i ? ", " : "") + counts[i];
-    if (!missing.empty()) {
-      msg += "\n  missing (" + std::to_string(missing.size()) + "): " + list_names(missing);
-    }
-    if (!unexpected.empty()) {
-      msg +=
-          "\n  unexpected (" + std::to_string(unexpected.size()) + "): " + list_names(unexpected);
-    }
-    if (!wrong_shape.empty()) {
-      msg += "\n  wrong shape (" + std::to_string(wrong_shape.size()) +
-             "): " + list_names(wrong_shape);
-    }
+    msg += WeightMismatch{missing, unexpected, wrong_shape}.summary();
     throw Error(msg)
         .file(ck.path.string())
         .hint("the config is " + ck.config_source +

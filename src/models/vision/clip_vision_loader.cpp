@@ -1,5 +1,6 @@
 #include "models/vision/clip_vision_loader.h"
 #include "core/shape_text.h"
+#include "models/weight_mismatch.h"
 
 #include <ATen/ATen.h>
 
@@ -20,16 +21,8 @@ namespace fs = std::filesystem;
 namespace reel {
 namespace {
 
-constexpr size_t kListed = 5;
 const std::string kVision = "vision_model.";
 const std::string kOfficial = "visual.";
-
-std::string list_names(const std::vector<std::string>& names) {
-  std::string s;
-  for (size_t i = 0; i < names.size() && i < kListed; ++i) s += (i ? ", " : "") + names[i];
-  if (names.size() > kListed) s += ", ... and " + std::to_string(names.size() - kListed) + " more";
-  return s;
-}
 
 bool starts_with(const std::string& s, const std::string& p) {
   return s.compare(0, p.size(), p) == 0;
@@ -272,19 +265,7 @@ ClipVisionModel load_clip_vision(const fs::path& path, const ClipVisionLoadOptio
   if (!missing.empty() || !unexpected.empty() || !wrong_shape.empty()) {
     std::string msg = "the weights do not fit this CLIP vision model (" +
                       describe_clip_vision_config(config) + ", config " + config_source + "): ";
-    std::vector<std::string> parts;
-    if (!missing.empty()) {
-      parts.push_back(std::to_string(missing.size()) + " missing (" + list_names(missing) + ")");
-    }
-    if (!unexpected.empty()) {
-      parts.push_back(std::to_string(unexpected.size()) + " unexpected (" + list_names(unexpected) +
-                      ")");
-    }
-    if (!wrong_shape.empty()) {
-      parts.push_back(std::to_string(wrong_shape.size()) + " mis-shaped (" +
-                      list_names(wrong_shape) + ")");
-    }
-    for (size_t i = 0; i < parts.size(); ++i) msg += (i ? "; " : "") + parts[i];
+    msg += WeightMismatch{missing, unexpected, wrong_shape}.summary();
     throw Error(msg)
         .file(o.path.string())
         .hint("is this the image encoder of the right model, and is the download complete?");

@@ -2,6 +2,7 @@
 // itself, is in wan_transformer_load.cpp.
 #include "models/wan/wan_transformer_loader.h"
 #include "core/shape_text.h"
+#include "models/weight_mismatch.h"
 
 #include <ATen/ATen.h>
 
@@ -20,8 +21,6 @@ namespace fs = std::filesystem;
 
 namespace reel {
 namespace {
-
-constexpr size_t kListed = 5;  // names listed per kind of mismatch
 
 // num_heads from the official release's config.json ("_class_name": "WanModel"), if any.
 std::optional<int64_t> official_config_heads(const fs::path& config) {
@@ -74,13 +73,6 @@ Resolved resolve(const fs::path& path, const std::string& subfolder) {
     if (fs::exists(beside)) r.config = beside;
   }
   return r;
-}
-
-std::string list_names(const std::vector<std::string>& names) {
-  std::string s;
-  for (size_t i = 0; i < names.size() && i < kListed; ++i) s += (i ? ", " : "") + names[i];
-  if (names.size() > kListed) s += ", ... and " + std::to_string(names.size() - kListed) + " more";
-  return s;
 }
 
 }  // namespace
@@ -193,24 +185,7 @@ int64_t fill_wan_parameters(const WanCheckpoint& ck, std::vector<ParameterSlot>&
   if (!missing.empty() || !unexpected.empty() || !wrong_shape.empty()) {
     std::string msg =
         "the weights do not fit this Wan transformer (" + describe_wan_config(ck.config) + "): ";
-    std::vector<std::string> counts;
-    if (!missing.empty()) counts.push_back(std::to_string(missing.size()) + " missing");
-    if (!unexpected.empty()) counts.push_back(std::to_string(unexpected.size()) + " unexpected");
-    if (!wrong_shape.empty()) {
-      counts.push_back(std::to_string(wrong_shape.size()) + " with the wrong shape");
-    }
-    for (size_t i = 0; i < counts.size(); ++i) msg += (i ? ", " : "") + counts[i];
-    if (!missing.empty()) {
-      msg += "\n  missing (" + std::to_string(missing.size()) + "): " + list_names(missing);
-    }
-    if (!unexpected.empty()) {
-      msg +=
-          "\n  unexpected (" + std::to_string(unexpected.size()) + "): " + list_names(unexpected);
-    }
-    if (!wrong_shape.empty()) {
-      msg += "\n  wrong shape (" + std::to_string(wrong_shape.size()) +
-             "): " + list_names(wrong_shape);
-    }
+    msg += WeightMismatch{missing, unexpected, wrong_shape}.summary();
     throw Error(msg)
         .file(ck.path.string())
         .hint("the config is " + ck.config_source +

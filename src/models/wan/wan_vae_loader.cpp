@@ -1,4 +1,5 @@
 #include "models/wan/wan_vae_loader.h"
+#include "models/weight_mismatch.h"
 
 #include <ATen/ATen.h>
 
@@ -16,15 +17,6 @@ namespace fs = std::filesystem;
 
 namespace reel {
 namespace {
-
-constexpr size_t kListed = 5;  // names listed per kind of mismatch
-
-std::string list_names(const std::vector<std::string>& names) {
-  std::string s;
-  for (size_t i = 0; i < names.size() && i < kListed; ++i) s += (i ? ", " : "") + names[i];
-  if (names.size() > kListed) s += ", ... and " + std::to_string(names.size() - kListed) + " more";
-  return s;
-}
 
 // A config from the tensor shapes of a checkpoint without config.json. The released Wan VAEs
 // all have dim_mult [1, 2, 4, 4], 2 residual blocks and temporal downsampling [F, T, T].
@@ -132,24 +124,7 @@ WanVae load_wan_vae(const fs::path& path, at::ScalarType dtype, at::Device devic
   }
   if (!missing.empty() || !unexpected.empty() || !wrong_shape.empty()) {
     std::string msg = "the weights do not fit this " + describe_wan_vae_config(cfg) + ": ";
-    std::vector<std::string> counts;
-    if (!missing.empty()) counts.push_back(std::to_string(missing.size()) + " missing");
-    if (!unexpected.empty()) counts.push_back(std::to_string(unexpected.size()) + " unexpected");
-    if (!wrong_shape.empty()) {
-      counts.push_back(std::to_string(wrong_shape.size()) + " with the wrong shape");
-    }
-    for (size_t i = 0; i < counts.size(); ++i) msg += (i ? ", " : "") + counts[i];
-    if (!missing.empty()) {
-      msg += "\n  missing (" + std::to_string(missing.size()) + "): " + list_names(missing);
-    }
-    if (!unexpected.empty()) {
-      msg +=
-          "\n  unexpected (" + std::to_string(unexpected.size()) + "): " + list_names(unexpected);
-    }
-    if (!wrong_shape.empty()) {
-      msg += "\n  wrong shape (" + std::to_string(wrong_shape.size()) +
-             "): " + list_names(wrong_shape);
-    }
+    msg += WeightMismatch{missing, unexpected, wrong_shape}.summary();
     throw Error(msg).file(file).hint(
         "the config is " + config_source +
         "; a checkpoint of another VAE (Wan 2.1 vs 2.2), or an incomplete download, has other "
