@@ -1,5 +1,5 @@
 #include "models/text/umt5_encoder_loader.h"
-#include "models/weight_mismatch.h"
+#include "models/fill_parameters.h"
 
 #include <ATen/ATen.h>
 
@@ -42,12 +42,6 @@ bool split_block(const std::string& name, const std::string& prefix, std::string
   }
   rest = name.substr(dot + 1);
   return true;
-}
-
-std::string shape_text(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
 }
 
 Umt5Config infer_config(const Umt5Checkpoint& ck) {
@@ -169,56 +163,16 @@ Umt5Checkpoint open_umt5_checkpoint(const fs::path& path) {
 int64_t fill_umt5_parameters(const Umt5Checkpoint& ck, std::vector<ParameterSlot>& slots,
                              const Umt5LoadOptions& options) {
   const bool official = ck.naming == "official";
-  std::unordered_map<std::string, const std::string*> stored;
-  for (const auto& [t, s] : ck.names) stored.emplace(t, &s);
-  auto shown = [&](const std::string& t) {
+  StoredWeights stored{&ck.weights, ck.names, ck.unknown};
+  stored.shown = [official](const std::string& t) {
     if (!official) return t;
     return umt5_transformers_to_official(t).value_or(t) + " (transformers " + t + ")";
   };
-
-  std::vector<std::string> missing, wrong_shape, unexpected;
-  std::unordered_set<std::string> used;
-  std::vector<const TensorInfo*> infos(slots.size(), nullptr);
-  for (size_t i = 0; i < slots.size(); ++i) {
-    auto it = stored.find(slots[i].name);
-    if (it == stored.end()) {
-      missing.push_back(shown(slots[i].name));
-      continue;
-    }
-    used.insert(slots[i].name);
-    const TensorInfo& info = ck.weights.info(*it->second);
-    if (info.shape != slots[i].shape) {
-      wrong_shape.push_back(*it->second + " " + shape_text(info.shape) + " (expected " +
-                            shape_text(slots[i].shape) + ")");
-      continue;
-    }
-    infos[i] = &info;
-  }
-  for (const auto& [t, s] : ck.names) {
-    if (!used.count(t)) unexpected.push_back(s);
-  }
-  for (const auto& s : ck.unknown) unexpected.push_back(s);
-
-  if (!missing.empty() || !unexpected.empty() || !wrong_shape.empty()) {
-    std::string msg =
-        "the weights do not fit this text encoder (" + describe_umt5_config(ck.config) + "): ";
-    msg += WeightMismatch{missing, unexpected, wrong_shape}.summary();
-    throw Error(msg)
-        .file(ck.path.string())
-        .hint("the config is " + ck.config_source +
-              "; another model, or an incomplete download, has other tensors");
-  }
-
-  int64_t count = 0;
-  const bool on_cpu = options.device.is_cpu();
-  for (size_t i = 0; i < slots.size(); ++i) {
-    at::Tensor t = ck.weights.tensor(infos[i]->name);
-    if (!on_cpu) t = t.to(options.device);
-    if (t.scalar_type() != options.dtype) t = t.to(options.dtype);
-    *slots[i].tensor = std::move(t);
-    count += infos[i]->numel();
-  }
-  return count;
+  FillOptions fill{options.dtype, options.device,
+                   "this text encoder (" + describe_umt5_config(ck.config) + ")",
+                   "the config is " + ck.config_source +
+                       "; another model, or an incomplete download, has other tensors"};
+  return fill_parameters(stored, slots, fill);
 }
 
 Umt5Encoder load_umt5_encoder(const fs::path& path, const Umt5LoadOptions& options) {

@@ -2,7 +2,7 @@
 // itself, is in wan_transformer_load.cpp.
 #include "models/wan/wan_transformer_loader.h"
 #include "core/shape_text.h"
-#include "models/weight_mismatch.h"
+#include "models/fill_parameters.h"
 
 #include <ATen/ATen.h>
 
@@ -150,59 +150,18 @@ WanCheckpoint open_wan_checkpoint(const fs::path& path, const WanLoadOptions& op
 int64_t fill_wan_parameters(const WanCheckpoint& ck, std::vector<ParameterSlot>& slots,
                             const WanLoadOptions& options) {
   const bool diffusers = ck.layout.naming == "diffusers";
-  std::unordered_map<std::string, const std::string*> stored;  // diffusers -> stored name
-  for (const auto& [d, s] : ck.names) stored.emplace(d, &s);
-
+  StoredWeights stored{&ck.weights, ck.names, ck.unknown};
   // How a parameter is called in the checkpoint's own naming.
-  auto shown = [&](const std::string& d) {
+  stored.shown = [&](const std::string& d) {
     if (diffusers) return ck.layout.prefix + d;
     return ck.layout.prefix + wan_diffusers_to_official(d).value_or(d) + " (diffusers " + d + ")";
   };
-
-  std::vector<std::string> missing, wrong_shape, unexpected;
-  std::unordered_set<std::string> used;
-  std::vector<const TensorInfo*> infos(slots.size(), nullptr);
-  for (size_t i = 0; i < slots.size(); ++i) {
-    auto it = stored.find(slots[i].name);
-    if (it == stored.end()) {
-      missing.push_back(shown(slots[i].name));
-      continue;
-    }
-    used.insert(slots[i].name);
-    const TensorInfo& info = ck.weights.info(*it->second);
-    if (info.shape != slots[i].shape) {
-      wrong_shape.push_back(*it->second + " " + shape_text(info.shape) + " (expected " +
-                            shape_text(slots[i].shape) + ")");
-      continue;
-    }
-    infos[i] = &info;
-  }
-  for (const auto& [d, s] : ck.names) {
-    if (!used.count(d)) unexpected.push_back(s);
-  }
-  for (const auto& s : ck.unknown) unexpected.push_back(s);
-
-  if (!missing.empty() || !unexpected.empty() || !wrong_shape.empty()) {
-    std::string msg =
-        "the weights do not fit this Wan transformer (" + describe_wan_config(ck.config) + "): ";
-    msg += WeightMismatch{missing, unexpected, wrong_shape}.summary();
-    throw Error(msg)
-        .file(ck.path.string())
-        .hint("the config is " + ck.config_source +
-              "; a checkpoint of another model size or variant, or an incomplete download, "
-              "has other tensors");
-  }
-
-  int64_t count = 0;
-  const bool on_cpu = options.device.is_cpu();
-  for (size_t i = 0; i < slots.size(); ++i) {
-    at::Tensor t = ck.weights.tensor(infos[i]->name);
-    if (!on_cpu) t = t.to(options.device);  // as stored, then converted on the device
-    if (t.scalar_type() != options.dtype) t = t.to(options.dtype);
-    *slots[i].tensor = std::move(t);
-    count += infos[i]->numel();
-  }
-  return count;
+  FillOptions fill{options.dtype, options.device,
+                   "this Wan transformer (" + describe_wan_config(ck.config) + ")",
+                   "the config is " + ck.config_source +
+                       "; a checkpoint of another model size or variant, or an incomplete "
+                       "download, has other tensors"};
+  return fill_parameters(stored, slots, fill);
 }
 
 }  // namespace reel
