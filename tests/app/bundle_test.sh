@@ -69,4 +69,11 @@ chmod -R u+w "$tmp/readonly"
 out=$(env -u LD_LIBRARY_PATH REEL_TORCH_LIB="$torch_lib" "$b/reel" inspect "$src/examples/wan21-t2v-tiny/transformer") ||
   fail "inspect failed: $out"
 grep -q "Wan transformer" <<<"$out" || fail "inspect output lacks the layout: $out"
+# 7. The real binary tokenizes (sentencepiece beside libtorch in one process) from the copy.
+fixtures=${REEL_FIXTURES_DIR:-$src/../shared/fixtures}
+out=$(env -u LD_LIBRARY_PATH REEL_TORCH_LIB="$torch_lib" "$b/reel" debug encode-prompt \
+      --model "$fixtures/umt5_tiny" --max-length 24 "A red fox" "" --output "$tmp/prompts.safetensors") ||
+  fail "encode-prompt failed: $out"
+grep -q "input_ids \[2, 24\], attention_mask \[2, 24\], prompt_embeds \[2, 24, 32\]" <<<"$out" ||
+  fail "encode-prompt output: $out"
 echo "bundle ok: ${size} MiB"
