@@ -2,11 +2,11 @@
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include "app/commands.h"
 #include "core/error.h"
+#include "core/json_file.h"
 #include "core/safetensors_set.h"
 #include "core/shape_text.h"
 #include "models/checkpoint_layout.h"
@@ -39,15 +39,6 @@ std::string human_count(int64_t n) {
     std::snprintf(scaled, sizeof scaled, " (%.2f M)", n / 1e6);
   }
   return out + scaled;
-}
-
-nlohmann::json read_json(const fs::path& p) {
-  std::ifstream in(p);
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw Error(std::string("not valid JSON: ") + e.what()).file(p.string());
-  }
 }
 
 // config.json's scalar settings on one line: what a reader checks first (sizes, dims).
@@ -155,7 +146,8 @@ void inspect_weights(const fs::path& path, bool list_tensors) {
     std::cout << "  wan         " << summary << "\n";
   }
   if (!config.empty()) {
-    std::cout << "  config      " << config_summary(read_json(config)) << "\n";
+    std::cout << "  config      "
+              << config_summary(read_json_object(config, "the component config")) << "\n";
   }
   for (const auto& [key, value] : set.metadata()) {
     std::cout << "  metadata    " << key << " = " << value << "\n";
@@ -175,7 +167,7 @@ void inspect(const fs::path& path, bool list_tensors) {
   }
   // A diffusers pipeline folder: every component that carries weights, in index order.
   if (fs::is_directory(path) && fs::exists(path / "model_index.json")) {
-    auto index = read_json(path / "model_index.json");
+    auto index = read_json_object(path / "model_index.json", "the pipeline index");
     std::cout << "diffusers pipeline " << index.value("_class_name", "?") << " at " << path.string()
               << "\n\n";
     for (const auto& [component, spec] : index.items()) {
@@ -184,7 +176,10 @@ void inspect(const fs::path& path, bool list_tensors) {
       if (!has_weights(sub)) {
         fs::path config = component_config(sub);
         std::cout << sub.string() << "\n  config      "
-                  << (config.empty() ? spec.dump() : config_summary(read_json(config))) << "\n\n";
+                  << (config.empty()
+                          ? spec.dump()
+                          : config_summary(read_json_object(config, "the component config")))
+                  << "\n\n";
         continue;
       }
       inspect_weights(sub, list_tensors);

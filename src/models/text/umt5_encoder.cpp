@@ -1,11 +1,11 @@
 #include "models/text/umt5_encoder.h"
+#include "core/json_file.h"
 
 #include <ATen/ATen.h>
 
 #include <nlohmann/json.hpp>
 
 #include <cmath>
-#include <fstream>
 #include <limits>
 #include <sstream>
 
@@ -27,10 +27,7 @@ struct Umt5Encoder::Layers {
 };
 
 Umt5Config read_umt5_config(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) throw Error("cannot read the text encoder's config").file(path.string());
-  nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object()) throw Error("not a JSON object").file(path.string());
+  const nlohmann::json j = read_json_object(path, "the text encoder's config");
   Umt5Config c;
   auto get = [&](const char* key, int64_t& v, bool required) {
     if (!j.contains(key)) {

@@ -1,4 +1,5 @@
 #include "models/text/umt5_encoder_loader.h"
+#include "models/component_path.h"
 #include "models/fill_parameters.h"
 
 #include <ATen/ATen.h>
@@ -98,18 +99,9 @@ std::optional<std::string> umt5_transformers_to_official(const std::string& name
 }
 
 Umt5Checkpoint open_umt5_checkpoint(const fs::path& path) {
-  if (!fs::exists(path)) {
-    throw Error("no such file or folder")
-        .file(path.string())
-        .hint("give a diffusers model folder, a text_encoder folder, or a .safetensors file");
-  }
-  fs::path weights = path, config;
-  if (fs::is_directory(path)) {
-    if (fs::is_directory(path / "text_encoder")) weights = path / "text_encoder";
-    if (fs::exists(weights / "config.json")) config = weights / "config.json";
-  } else if (fs::exists(path.parent_path() / "config.json")) {
-    config = path.parent_path() / "config.json";
-  }
+  const ComponentPath where = find_component(path, "text_encoder");
+  const fs::path& weights = where.weights;
+  const fs::path& config = where.config;
   Umt5Checkpoint ck{weights, SafetensorsSet::open(weights), {}, {}, {}, {}, {}, {}};
 
   bool official = false, transformers = false;

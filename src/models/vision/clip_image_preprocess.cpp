@@ -1,4 +1,5 @@
 #include "models/vision/clip_image_preprocess.h"
+#include "core/json_file.h"
 
 #include <ATen/ATen.h>
 
@@ -6,7 +7,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 
 #include "core/error.h"
 
@@ -141,10 +141,7 @@ std::optional<ClipPreprocessRoute> parse_clip_route(const std::string& name) {
 }
 
 ClipPreprocessConfig read_clip_preprocess_config(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error("cannot read the image processor config").file(path);
-  const nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object()) throw Error("not a JSON object").file(path);
+  const nlohmann::json j = read_json_object(path, "the image processor config");
   ClipPreprocessConfig c;
   try {
     if (j.contains("resample") && j["resample"].get<int>() != 3) {

@@ -1,11 +1,11 @@
 #include "models/vision/clip_vision.h"
+#include "core/json_file.h"
 
 #include <ATen/ATen.h>
 
 #include <nlohmann/json.hpp>
 
 #include <cmath>
-#include <fstream>
 
 #include "core/error.h"
 #include "nn/attention.h"
@@ -35,12 +35,7 @@ void read_key(const nlohmann::json& j, const char* key, T& out, const fs::path& 
 }  // namespace
 
 ClipVisionConfig read_clip_vision_config(const fs::path& config_json) {
-  std::ifstream in(config_json);
-  if (!in) throw Error("cannot read the CLIP vision config").file(config_json.string());
-  nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object()) {
-    throw Error("not a JSON object").file(config_json.string()).hint("is the file complete?");
-  }
+  nlohmann::json j = read_json_object(config_json, "the CLIP vision config");
   if (j.contains("vision_config") && j["vision_config"].is_object()) j = j["vision_config"];
   ClipVisionConfig c;
   read_key(j, "hidden_size", c.hidden_size, config_json);

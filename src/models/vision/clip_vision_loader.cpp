@@ -1,5 +1,6 @@
 #include "models/vision/clip_vision_loader.h"
 #include "core/shape_text.h"
+#include "models/component_path.h"
 #include "models/weight_mismatch.h"
 
 #include <ATen/ATen.h>
@@ -52,18 +53,9 @@ struct Opened {
 };
 
 Opened open_checkpoint(const fs::path& path) {
-  if (!fs::exists(path)) {
-    throw Error("no such file or folder")
-        .file(path.string())
-        .hint("give a CLIP vision folder (image_encoder/), or a .safetensors file");
-  }
-  fs::path weights = path, config;
-  if (fs::is_directory(path)) {
-    if (fs::is_directory(path / "image_encoder")) weights = path / "image_encoder";
-    if (fs::exists(weights / "config.json")) config = weights / "config.json";
-  } else if (fs::exists(path.parent_path() / "config.json")) {
-    config = path.parent_path() / "config.json";
-  }
+  const ComponentPath where = find_component(path, "image_encoder");
+  const fs::path& weights = where.weights;
+  const fs::path& config = where.config;
   Opened o{weights, SafetensorsSet::open(weights), false, config, {}, {}};
   bool any_vision = false, any_official = false;
   for (const TensorInfo& t : o.weights.tensors()) {

@@ -2,6 +2,7 @@
 // itself, is in wan_transformer_load.cpp.
 #include "models/wan/wan_transformer_loader.h"
 #include "core/shape_text.h"
+#include "models/component_path.h"
 #include "models/fill_parameters.h"
 
 #include <ATen/ATen.h>
@@ -33,52 +34,10 @@ std::optional<int64_t> official_config_heads(const fs::path& config) {
   return j["num_heads"].get<int64_t>();
 }
 
-// The folder or file to open, and the config.json that may describe it.
-struct Resolved {
-  fs::path weights;
-  fs::path config;  // empty when there is none
-};
-
-Resolved resolve(const fs::path& path, const std::string& subfolder) {
-  if (!fs::exists(path)) {
-    throw Error("no such file or folder")
-        .file(path.string())
-        .hint("give a diffusers model folder, a transformer folder, or a .safetensors file");
-  }
-  Resolved r;
-  if (fs::is_directory(path)) {
-    r.weights = path;
-    if (subfolder.empty()) {
-      if (fs::is_directory(path / "transformer")) {
-        r.weights = path / "transformer";
-      } else if (fs::exists(path / "model_index.json")) {
-        throw Error("this diffusers pipeline folder has no 'transformer' folder")
-            .file(path.string())
-            .hint("is the download complete? Or name the transformer's subfolder");
-      }
-    } else if (subfolder != "none") {
-      if (!fs::is_directory(path / subfolder)) {
-        throw Error("this folder has no '" + subfolder + "' folder")
-            .file(path.string())
-            .hint(
-                "name the transformer's subfolder (transformer, transformer_2), or 'none' to "
-                "load the folder itself");
-      }
-      r.weights = path / subfolder;
-    }
-    if (fs::exists(r.weights / "config.json")) r.config = r.weights / "config.json";
-  } else {
-    r.weights = path;
-    fs::path beside = path.parent_path() / "config.json";
-    if (fs::exists(beside)) r.config = beside;
-  }
-  return r;
-}
-
 }  // namespace
 
 WanCheckpoint open_wan_checkpoint(const fs::path& path, const WanLoadOptions& options) {
-  Resolved where = resolve(path, options.subfolder);
+  const ComponentPath where = find_component(path, "transformer", options.subfolder);
   WanCheckpoint ck{where.weights, SafetensorsSet::open(where.weights), {}, {}, {}, {}, {}};
 
   std::vector<TensorShape> shapes;

@@ -1,9 +1,8 @@
 // read_wan_vae_config: diffusers' AutoencoderKLWan config.json.
 #include <nlohmann/json.hpp>
 
-#include <fstream>
-
 #include "core/error.h"
+#include "core/json_file.h"
 #include "models/wan/wan_vae.h"
 
 namespace reel {
@@ -23,10 +22,7 @@ void read(const nlohmann::json& j, const char* key, T& out, const std::string& f
 
 WanVaeConfig read_wan_vae_config(const std::filesystem::path& path) {
   const std::string file = path.string();
-  std::ifstream in(path);
-  if (!in) throw Error("cannot open the VAE config").file(file);
-  nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object()) throw Error("not a JSON object").file(file);
+  const nlohmann::json j = read_json_object(path, "the VAE config");
   WanVaeConfig c;
   read(j, "base_dim", c.base_dim, file);
   read(j, "decoder_base_dim", c.decoder_base_dim, file);

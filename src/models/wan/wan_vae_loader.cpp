@@ -1,4 +1,5 @@
 #include "models/wan/wan_vae_loader.h"
+#include "models/component_path.h"
 #include "models/weight_mismatch.h"
 
 #include <ATen/ATen.h>
@@ -52,22 +53,9 @@ WanVaeConfig infer_config(const SafetensorsSet& w, bool official, const std::str
 }  // namespace
 
 WanVae load_wan_vae(const fs::path& path, at::ScalarType dtype, at::Device device) {
-  if (!fs::exists(path)) {
-    throw Error("no such file or folder")
-        .file(path.string())
-        .hint("give a diffusers model folder, its vae folder, or the VAE .safetensors file");
-  }
-  fs::path weights = path, config;
-  if (fs::is_directory(path)) {
-    if (fs::is_directory(path / "vae")) {
-      weights = path / "vae";
-    } else if (fs::exists(path / "model_index.json")) {
-      throw Error("this diffusers pipeline folder has no 'vae' folder").file(path.string());
-    }
-    if (fs::exists(weights / "config.json")) config = weights / "config.json";
-  } else if (fs::exists(path.parent_path() / "config.json")) {
-    config = path.parent_path() / "config.json";
-  }
+  const ComponentPath where = find_component(path, "vae");
+  const fs::path& weights = where.weights;
+  const fs::path& config = where.config;
   const std::string file = weights.string();
   SafetensorsSet set = SafetensorsSet::open(weights);
 
