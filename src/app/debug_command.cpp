@@ -120,9 +120,9 @@ void forward_transformer(const ForwardArgs& a) {
   if (a.num_heads > 0) options.num_heads = a.num_heads;
 
   // The config first, so that bad inputs fail before a large model is read.
-  const WanConfig config = open_wan_checkpoint(a.weights, options).config;
-  WanInputs in = read_inputs(a, config);
-  WanTransformer model = load_wan_transformer(a.weights, options);
+  const WanCheckpoint checkpoint = open_wan_checkpoint(a.weights, options);
+  WanInputs in = read_inputs(a, checkpoint.config);
+  WanTransformer model = load_wan_transformer(checkpoint, options);
 
   for (at::Tensor* t : {&in.hidden_states, &in.timestep, &in.encoder_hidden_states,
                         &in.encoder_hidden_states_image}) {

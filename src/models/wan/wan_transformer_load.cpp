@@ -9,7 +9,10 @@ namespace reel {
 
 WanTransformer load_wan_transformer(const std::filesystem::path& path,
                                     const WanLoadOptions& options) {
-  WanCheckpoint ck = open_wan_checkpoint(path, options);
+  return load_wan_transformer(open_wan_checkpoint(path, options), options);
+}
+
+WanTransformer load_wan_transformer(const WanCheckpoint& ck, const WanLoadOptions& options) {
   WanTransformer model(ck.config);
   std::vector<ParameterSlot> slots = model.parameters();
   const int64_t count = fill_wan_parameters(ck, slots, options);

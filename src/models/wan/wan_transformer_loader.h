@@ -75,5 +75,8 @@ int64_t fill_wan_parameters(const WanCheckpoint& checkpoint, std::vector<Paramet
 // was loaded.
 WanTransformer load_wan_transformer(const std::filesystem::path& path,
                                     const WanLoadOptions& options = {});
+// The same from an opened checkpoint, e.g. one whose config was checked first.
+WanTransformer load_wan_transformer(const WanCheckpoint& checkpoint,
+                                    const WanLoadOptions& options = {});
 
 }  // namespace reel
