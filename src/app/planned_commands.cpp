@@ -33,11 +33,14 @@ void add_planned_commands(CLI::App& app, int& exit_code) {
   for (const auto& p : kPlanned) {
     CLI::App* cmd = app.add_subcommand(p.name, p.summary);
     cmd->allow_extras();
-    std::string footer =
-        std::string("Usage: ") + p.usage + "\nNot built yet in this version of Reel.";
     // The trainer's options are the registry's; listing them here makes --help the reference.
-    if (std::string(p.name) == "train") footer += "\n\n" + options_help_text();
-    cmd->footer(footer);
+    // Built only when --help asks, so other commands do not pay for the registry at start-up.
+    cmd->footer([p] {
+      std::string footer =
+          std::string("Usage: ") + p.usage + "\nNot built yet in this version of Reel.";
+      if (std::string(p.name) == "train") footer += "\n\n" + options_help_text();
+      return footer;
+    });
     cmd->callback([&exit_code, p] {
       std::cerr << "reel " << p.name << " is not built yet in this version of Reel.\n"
                 << "  `reel config check CONFIG` validates a configuration today.\n";
