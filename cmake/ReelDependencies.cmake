@@ -6,6 +6,9 @@ find_package(GTest REQUIRED)
 find_package(Threads REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(FFMPEG REQUIRED IMPORTED_TARGET libavformat libavcodec libavutil libswscale)
+# Cache files: zstd compression and XXH3 keys (src/data).
+pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
+pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 # The UMT5 tokenizer (models/text). Only libsentencepiece itself: its bundled protobuf-lite
 # does not clash with libtorch's (torch exports none of protobuf's own symbols).
 pkg_check_modules(SENTENCEPIECE REQUIRED sentencepiece)

@@ -16,7 +16,11 @@ void add_debug_command(CLI::App& app, int& exit_code);
 // The encoders' `reel debug forward ...` commands, added to debug's `forward`.
 void add_debug_encoder_commands(CLI::App& forward, int& exit_code);
 void add_encode_prompt_command(CLI::App& debug, int& exit_code);
-// train, cache, sample, configure, lora, serve: declared so that `--help` shows the whole
+// debug decode: a video or image to RGB frames in a .safetensors file.
+void add_debug_decode_command(CLI::App& debug, int& exit_code);
+// cache: scan the datasets and fill the text-embed, latent and image-embed caches.
+void add_cache_command(CLI::App& app, int& exit_code);
+// train, sample, configure, lora, serve: declared so that `--help` shows the whole
 // tool, and each says plainly that it is not built yet.
 void add_planned_commands(CLI::App& app, int& exit_code);
 

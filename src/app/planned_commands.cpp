@@ -16,8 +16,6 @@ struct Planned {
 const Planned kPlanned[] = {
     {"train", "Train a LoRA or LyCORIS adapter from a SimpleTuner-style config.json",
      "reel train CONFIG [--option value ...]"},
-    {"cache", "Prepare text-embedding and VAE-latent caches for the datasets",
-     "reel cache CONFIG [--option value ...]"},
     {"sample", "Render videos with the base model and an adapter",
      "reel sample CONFIG --prompt TEXT [--option value ...]"},
     {"configure", "Write a config.json and multidatabackend.json by answering questions",

@@ -65,14 +65,17 @@ std::vector<Option> declare() {
   std::vector<Decl> d = {
       // model
       Decl("model_family", T::kEnum, "model", "Model family. Required; Reel trains Wan only.")
-          .one_of({"wan"}),
+          .one_of({"wan"})
+          .built(),
       Decl("model_flavour", T::kEnum, "model",
            "Wan variant; sets the default repository and, for Wan 2.2 stage flavours, the "
            "schedule shift, validation steps and guidance.")
           .def(kDefaultWanFlavour)
-          .one_of(supported_wan_flavours()),
+          .one_of(supported_wan_flavours())
+          .built(),
       Decl("pretrained_model_name_or_path", T::kPath, "model",
-           "Diffusers folder or hub id of the base model. Default: the flavour's repository."),
+           "Diffusers folder or hub id of the base model. Default: the flavour's repository.")
+          .built(),
       Decl("pretrained_transformer_model_name_or_path", T::kPath, "model",
            "Alternate transformer: a diffusers folder or a single .safetensors file. Default: "
            "the base model."),
@@ -81,9 +84,11 @@ std::vector<Option> declare() {
            "stage flavours.")
           .def("transformer"),
       Decl("pretrained_vae_model_name_or_path", T::kPath, "model",
-           "VAE source. Default: the base model."),
+           "VAE source. Default: the base model.")
+          .built(),
       Decl("pretrained_t5_model_name_or_path", T::kPath, "model",
-           "UMT5 text encoder source. Default: the base model."),
+           "UMT5 text encoder source. Default: the base model.")
+          .built(),
       Decl("model_type", T::kEnum, "model", "Train the full model or a LoRA adapter.")
           .def("full")
           .one_of({"full", "lora"}),
@@ -108,7 +113,8 @@ std::vector<Option> declare() {
       Decl("tokenizer_max_length", T::kInt, "model",
            "UMT5 token length. Wan forces 512; setting it only warns.")
           .def("512")
-          .at_least(1),
+          .at_least(1)
+          .built(),
       Decl("t5_padding", T::kEnum, "model",
            "zero: multiply the text embedding by the real token mask (same result as "
            "unmodified).")
@@ -350,34 +356,47 @@ std::vector<Option> declare() {
       Decl("data_backend_sampling", T::kEnum, "data", "Per-step dataset weights.")
           .def("auto-weighting")
           .one_of({"uniform", "auto-weighting"}),
-      Decl("resolution", T::kFloat, "data", "Default dataset resolution.").def("1024").at_least(0),
+      Decl("resolution", T::kFloat, "data", "Default dataset resolution.")
+          .def("1024")
+          .at_least(0)
+          .built(),
       Decl("resolution_type", T::kEnum, "data", "Meaning of resolution.")
           .def("pixel_area")
-          .one_of({"pixel", "area", "pixel_area"}),
+          .one_of({"pixel", "area", "pixel_area"})
+          .built(),
       Decl("aspect_bucket_rounding", T::kInt, "data", "Decimals of the aspect-ratio key.")
           .def("2")
-          .range(1, 9),
+          .range(1, 9)
+          .built(),
       Decl("aspect_bucket_alignment", T::kInt, "data",
            "Bucket edge multiple; Wan forces 32 (64 for ti2v-5b-2.2).")
           .def("32")
-          .one_of({"8", "16", "24", "32", "64"}),
+          .one_of({"8", "16", "24", "32", "64"})
+          .built(),
       Decl("minimum_image_size", T::kFloat, "data", "Global default of the datasets' minimum.")
-          .at_least(0),
-      Decl("cache_dir_text", T::kPath, "data", "Root of the text-embed caches.").def("cache"),
-      Decl("cache_dir_vae", T::kPath, "data", "Root of the latent caches.").def(""),
-      Decl("cache_dir", T::kPath, "data", "Root of all caches."),
-      Decl("compress_disk_cache", T::kBool, "data", "gzip cache files.").def("true"),
-      Decl("vae_batch_size", T::kInt, "data", "VAE encode batch.").def("4").at_least(1),
+          .at_least(0)
+          .built(),
+      Decl("cache_dir_text", T::kPath, "data", "Root of the text-embed caches.")
+          .def("cache")
+          .built(),
+      Decl("cache_dir_vae", T::kPath, "data", "Root of the latent caches.").def("").built(),
+      Decl("cache_dir", T::kPath, "data", "Root of all caches.").built(),
+      Decl("compress_disk_cache", T::kBool, "data", "gzip cache files.").def("true").built(),
+      Decl("vae_batch_size", T::kInt, "data", "VAE encode batch.").def("4").at_least(1).built(),
       Decl("vae_cache_ondemand", T::kBool, "data",
            "Encode latents lazily (legacy: vae_cache_preprocess false).")
           .def("false"),
       Decl("vae_cache_disable", T::kBool, "data", "Do not cache latents.").def("false"),
       Decl("delete_problematic_images", T::kBool, "data", "Delete unreadable or too-small files.")
-          .def("false"),
-      Decl("disable_bucket_pruning", T::kBool, "data", "Skip pruning small buckets.").def("false"),
+          .def("false")
+          .built(),
+      Decl("disable_bucket_pruning", T::kBool, "data", "Skip pruning small buckets.")
+          .def("false")
+          .built(),
       Decl("allow_dataset_oversubscription", T::kBool, "data",
            "Repeat the samples of a bucket that is too small for one batch.")
-          .def("false"),
+          .def("false")
+          .built(),
 
       // memory
       Decl("enable_group_offload", T::kBool, "memory",
@@ -401,7 +420,8 @@ std::vector<Option> declare() {
           .at_least(1)
           .empty_ok(),
       Decl("offload_during_startup", T::kBool, "memory", "Keep models on CPU while caching.")
-          .def("false"),
+          .def("false")
+          .built(),
       Decl("vae_enable_tiling", T::kBool, "memory", "Tiled VAE; forced true for Wan.").def("true"),
       Decl("vae_enable_slicing", T::kBool, "memory", "Sliced VAE; forced true for Wan.")
           .def("true"),

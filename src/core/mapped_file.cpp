@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "core/error.h"
 
@@ -61,11 +62,21 @@ std::shared_ptr<const MappedFile> MappedFile::open(const std::filesystem::path& 
   return std::shared_ptr<const MappedFile>(new MappedFile(path, static_cast<uint8_t*>(p), size));
 }
 
+std::shared_ptr<const MappedFile> MappedFile::from_bytes(std::filesystem::path path,
+                                                         std::string bytes) {
+  std::shared_ptr<MappedFile> m(new MappedFile(std::move(path), nullptr, 0));
+  m->mapped_ = false;
+  m->owned_ = std::move(bytes);
+  m->size_ = m->owned_.size();
+  if (m->size_ > 0) m->data_ = reinterpret_cast<uint8_t*>(m->owned_.data());
+  return m;
+}
+
 MappedFile::MappedFile(std::filesystem::path path, uint8_t* data, size_t size)
     : path_(std::move(path)), data_(data), size_(size) {}
 
 MappedFile::~MappedFile() {
-  if (data_ != nullptr) ::munmap(data_, size_);
+  if (mapped_ && data_ != nullptr) ::munmap(data_, size_);
 }
 
 bool MappedFile::contains(const void* p, size_t n) const {

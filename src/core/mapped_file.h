@@ -4,12 +4,16 @@
 //
 //   std::shared_ptr<const MappedFile> m = MappedFile::open("model.safetensors");
 //   const uint8_t* bytes = m->data();
+//
+// A file's bytes already in memory (a decompressed cache entry) take the same shape through
+// from_bytes(), so everything that reads a mapping reads them too.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <string>
 
 namespace reel {
 
@@ -18,6 +22,9 @@ class MappedFile {
   // Maps all of `path`. Throws reel::Error naming the file and the system's reason when it
   // cannot be opened or mapped. An empty file gives size() 0 and data() nullptr.
   static std::shared_ptr<const MappedFile> open(const std::filesystem::path& path);
+  // Takes over `bytes` (no file is touched); `path` names them in messages.
+  static std::shared_ptr<const MappedFile> from_bytes(std::filesystem::path path,
+                                                      std::string bytes);
 
   ~MappedFile();
   MappedFile(const MappedFile&) = delete;
@@ -39,6 +46,8 @@ class MappedFile {
   std::filesystem::path path_;
   uint8_t* data_;
   size_t size_;
+  std::string owned_;  // from_bytes(): the bytes data_ points into; nothing is mapped
+  bool mapped_ = true;
 };
 
 }  // namespace reel

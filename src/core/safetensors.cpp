@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <utility>
 
 #include "core/dtype.h"
 #include "core/error.h"
@@ -217,8 +218,16 @@ SafetensorsFile SafetensorsFile::open(const std::filesystem::path& path) {
   return SafetensorsFile(path);
 }
 
+SafetensorsFile SafetensorsFile::from_bytes(std::string bytes, const std::filesystem::path& path) {
+  return SafetensorsFile(path, MappedFile::from_bytes(path, std::move(bytes)));
+}
+
 SafetensorsFile::SafetensorsFile(const std::filesystem::path& path)
-    : path_(path), map_(MappedFile::open(path)) {
+    : SafetensorsFile(path, MappedFile::open(path)) {}
+
+SafetensorsFile::SafetensorsFile(const std::filesystem::path& path,
+                                 std::shared_ptr<const MappedFile> map)
+    : path_(path), map_(std::move(map)) {
   const std::string file = path.string();
   const uint64_t size = map_->size();
   if (size == 0) {
@@ -318,7 +327,8 @@ at::Tensor SafetensorsFile::tensor(const std::string& name) const {
   }
 
   // The data section starts at 8 + header length, which writers pad to a multiple of 8, and
-  // the mapping starts on a page; so data is aligned unless a writer skipped the padding.
+  // the mapping starts on a page (bytes held in memory, on malloc's 16-byte boundary); so data
+  // is aligned unless a writer skipped the padding.
   // ATen's kernels read elements through typed pointers (float*, double*), and a misaligned
   // one is undefined behaviour in C++ (it faults on some CPUs, breaks vectorised loads and
   // CUDA copies that assume alignment). Such a tensor is copied into aligned memory instead.

@@ -43,6 +43,9 @@ class SafetensorsFile {
   // Maps and validates `path`; throws reel::Error when it is not a valid safetensors file.
   static SafetensorsFile open(const std::filesystem::path& path);
   explicit SafetensorsFile(const std::filesystem::path& path);
+  // The same over a file's bytes held in memory (a decompressed cache entry), validated the
+  // same way; `path` names them in messages. The tensors keep the bytes alive.
+  static SafetensorsFile from_bytes(std::string bytes, const std::filesystem::path& path);
 
   const std::filesystem::path& path() const { return path_; }
 
@@ -65,6 +68,8 @@ class SafetensorsFile {
   const std::shared_ptr<const MappedFile>& mapping() const { return map_; }
 
  private:
+  SafetensorsFile(const std::filesystem::path& path, std::shared_ptr<const MappedFile> map);
+
   std::filesystem::path path_;
   std::shared_ptr<const MappedFile> map_;
   uint64_t data_offset_ = 0;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <memory>
 #include <numeric>
 #include <unordered_set>
 
@@ -31,11 +32,12 @@ Error tensor_error(const std::filesystem::path& path, const std::string& name,
   return e;
 }
 
-}  // namespace
-
-void write_safetensors(const std::filesystem::path& path,
-                       const std::vector<std::pair<std::string, at::Tensor>>& tensors,
-                       const std::map<std::string, std::string>& metadata) {
+// Checks every tensor, lays out the data and builds the header; then hands the file's bytes
+// to `sink` in order (length, header, each tensor), one tensor on the CPU at a time.
+template <class Sink>
+void serialize(const std::filesystem::path& path,
+               const std::vector<std::pair<std::string, at::Tensor>>& tensors,
+               const std::map<std::string, std::string>& metadata, Sink&& sink) {
   // Check everything before creating the file.
   std::vector<Planned> plan;
   plan.reserve(tensors.size());
@@ -87,17 +89,46 @@ void write_safetensors(const std::filesystem::path& path,
   for (int i = 0; i < 8; ++i)
     length[i] = static_cast<unsigned char>(uint64_t{text.size()} >> (8 * i));
 
-  AtomicFile file(path);
-  file.write(length, sizeof(length));
-  file.write(text);
+  sink.begin(8 + text.size() + offset);
+  sink.write(length, sizeof(length));
+  sink.write(text.data(), text.size());
   for (size_t i : order) {
     const Planned& p = plan[i];
     // One tensor at a time on the CPU: a model on the GPU is never copied whole to host memory.
     at::Tensor cpu = p.tensor->detach().to(at::kCPU).resolve_conj().resolve_neg().contiguous();
     TORCH_CHECK(static_cast<uint64_t>(cpu.nbytes()) == p.nbytes, "size of ", *p.name, " changed");
-    file.write(cpu.data_ptr(), p.nbytes);
+    sink.write(cpu.data_ptr(), p.nbytes);
   }
-  file.commit();
+}
+
+struct FileSink {
+  std::unique_ptr<AtomicFile> file;
+  const std::filesystem::path& path;
+  void begin(uint64_t) { file = std::make_unique<AtomicFile>(path); }
+  void write(const void* data, size_t n) { file->write(data, n); }
+};
+
+struct StringSink {
+  std::string bytes;
+  void begin(uint64_t total) { bytes.reserve(total); }
+  void write(const void* data, size_t n) { bytes.append(static_cast<const char*>(data), n); }
+};
+
+}  // namespace
+
+void write_safetensors(const std::filesystem::path& path,
+                       const std::vector<std::pair<std::string, at::Tensor>>& tensors,
+                       const std::map<std::string, std::string>& metadata) {
+  FileSink sink{nullptr, path};
+  serialize(path, tensors, metadata, sink);
+  sink.file->commit();
+}
+
+std::string safetensors_bytes(const std::vector<std::pair<std::string, at::Tensor>>& tensors,
+                              const std::map<std::string, std::string>& metadata) {
+  StringSink sink;
+  serialize({}, tensors, metadata, sink);
+  return std::move(sink.bytes);
 }
 
 }  // namespace reel

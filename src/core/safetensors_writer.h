@@ -28,4 +28,9 @@ void write_safetensors(const std::filesystem::path& path,
                        const std::vector<std::pair<std::string, at::Tensor>>& tensors,
                        const std::map<std::string, std::string>& metadata = {});
 
+// The bytes write_safetensors() would write, in memory (for a caller that compresses them
+// before writing). Same checks; its errors name the tensor but no file.
+std::string safetensors_bytes(const std::vector<std::pair<std::string, at::Tensor>>& tensors,
+                              const std::map<std::string, std::string>& metadata = {});
+
 }  // namespace reel

@@ -8,4 +8,8 @@ std::string shape_text(c10::IntArrayRef shape) {
   return s + "]";
 }
 
+std::string size_text(int64_t width, int64_t height) {
+  return std::to_string(width) + "x" + std::to_string(height);
+}
+
 }  // namespace reel

@@ -17,4 +17,9 @@ struct ParameterSlot {
   at::Tensor* tensor;          // undefined until loaded
 };
 
+// The device and dtype a loaded model runs in, read off its first loaded weight. Throws
+// reel::Error naming `model` when nothing is loaded.
+at::TensorOptions loaded_weight_options(const std::vector<ParameterSlot>& slots,
+                                        const std::string& model);
+
 }  // namespace reel

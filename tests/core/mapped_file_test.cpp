@@ -72,5 +72,21 @@ TEST(MappedFile, ErrorsNameThePathAndTheReason) {
   EXPECT_NE(what.find("is a directory"), std::string::npos) << what;
 }
 
+TEST(MappedFile, FromBytesHoldsTheBytesAndTouchesNoFile) {
+  test::TempDir dir;
+  const std::string content("bytes\0with a zero", 17);
+  auto m = MappedFile::from_bytes(dir / "never-created.bin", content);
+  EXPECT_EQ(m->path(), dir / "never-created.bin");
+  ASSERT_EQ(m->size(), content.size());
+  EXPECT_EQ(std::memcmp(m->data(), content.data(), content.size()), 0);
+  EXPECT_TRUE(m->contains(m->data() + 5, 12));
+  EXPECT_FALSE(m->contains(m->data() + 5, 13));
+  EXPECT_FALSE(std::filesystem::exists(dir / "never-created.bin"));
+
+  auto empty = MappedFile::from_bytes("empty", "");
+  EXPECT_EQ(empty->size(), 0u);
+  EXPECT_EQ(empty->data(), nullptr);
+}
+
 }  // namespace
 }  // namespace reel

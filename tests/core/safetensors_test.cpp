@@ -277,5 +277,33 @@ TEST(SafetensorsFile, TruncationHintsAtDownloadingAgain) {
   }
 }
 
+TEST(SafetensorsFile, FromBytesReadsAFileHeldInMemory) {
+  std::string header = R"({"__metadata__":{"k":"v"},)"
+                       R"("a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
+  header.append((8 - header.size() % 8) % 8, ' ');  // aligned data, as writers pad it
+  SafetensorsFile f = SafetensorsFile::from_bytes(raw_file(header, f32_bytes({1.5f, -2})),
+                                                  "cache/entry.safetensors.zst");
+  EXPECT_EQ(f.path(), "cache/entry.safetensors.zst");
+  EXPECT_EQ(f.metadata().at("k"), "v");
+  at::Tensor a = f.tensor("a");
+  EXPECT_TRUE(f.mapping()->contains(a.data_ptr(), 8));  // a view, not a copy
+  // The tensor keeps the bytes alive after the SafetensorsFile is gone.
+  f = SafetensorsFile::from_bytes(raw_file("{}", ""), "other");
+  EXPECT_EQ(a[0].item<float>(), 1.5f);
+  EXPECT_EQ(a[1].item<float>(), -2.0f);
+}
+
+TEST(SafetensorsFile, FromBytesValidatesLikeOpen) {
+  std::string header = R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})";
+  for (const std::string& bytes : {raw_file(header, "xyz"), std::string("short"), std::string()}) {
+    try {
+      SafetensorsFile::from_bytes(bytes, "mem/x.safetensors.zst");
+      ADD_FAILURE() << "no error for " << bytes.size() << " bytes";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.file(), "mem/x.safetensors.zst") << e.what();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace reel

@@ -165,5 +165,23 @@ TEST(WriteSafetensors, ReplacesAnExistingFileAndLeavesNoTemporaries) {
   EXPECT_EQ(dir_entries(dir.path()), std::vector<std::string>{"w.safetensors"});
 }
 
+TEST(SafetensorsBytes, AreTheBytesOfTheFile) {
+  at::manual_seed(3);
+  const std::vector<std::pair<std::string, at::Tensor>> tensors = {
+      {"h", at::randn({3}).to(at::kHalf)}, {"f", at::randn({2, 2})}, {"i", at::arange(5)}};
+  const std::map<std::string, std::string> metadata = {{"reel_cache_key", "abc"}};
+  test::TempDir dir;
+  write_safetensors(dir / "f.safetensors", tensors, metadata);
+  EXPECT_EQ(safetensors_bytes(tensors, metadata), test::read_file(dir / "f.safetensors"));
+}
+
+TEST(SafetensorsBytes, RejectWhatTheFormatCannotHoldNamingTheTensor) {
+  std::string what = error_of([&] {
+    safetensors_bytes({{"c", at::ones({2}, at::kComplexFloat)}});
+  });
+  EXPECT_NE(what.find("key 'c'"), std::string::npos) << what;
+  EXPECT_NE(what.find("cannot store dtype ComplexFloat"), std::string::npos) << what;
+}
+
 }  // namespace
 }  // namespace reel

@@ -1,0 +1,73 @@
+#include "app/prepare_settings.h"
+
+#include <ATen/Context.h>
+
+#include "config/wan_flavour.h"
+#include "core/log.h"
+#include "models/component_path.h"
+#include "models/model_source.h"
+
+namespace reel {
+namespace {
+
+std::string text_or(const LoadedConfig& c, const std::string& key, const std::string& fallback) {
+  return c.is_set(key) && !c.get_string(key).empty() ? c.get_string(key) : fallback;
+}
+
+int64_t int_or(const LoadedConfig& c, const std::string& key, int64_t fallback) {
+  return c.is_set(key) ? c.get_int(key) : fallback;
+}
+
+bool bool_or(const LoadedConfig& c, const std::string& key, bool fallback) {
+  return c.is_set(key) ? c.get_bool(key) : fallback;
+}
+
+}  // namespace
+
+PrepareSettings prepare_settings(const LoadedConfig& c) {
+  PrepareSettings s;
+  const std::string base_key = "pretrained_model_name_or_path";
+  const std::string base = text_or(c, base_key, "");
+  auto source = [&](const std::string& key) {
+    return c.is_set(key) && !c.get_string(key).empty()
+               ? resolve_model_source(c.get_string(key), key)
+               : resolve_model_source(base, base_key);
+  };
+  s.encoders.vae = source("pretrained_vae_model_name_or_path");
+  s.encoders.text_encoder = source("pretrained_t5_model_name_or_path");
+  s.encoders.tokenizer = s.encoders.text_encoder;
+
+  const WanFlavour* flavour = find_wan_flavour(text_or(c, "model_flavour", kDefaultWanFlavour));
+  s.image_to_video = flavour && (flavour->kind == "i2v" || flavour->kind == "flf2v");
+  if (flavour && flavour->needs_clip) {
+    s.encoders.image_encoder =
+        find_component(resolve_model_source(base, base_key), "image_encoder").weights;
+  }
+
+  s.compress = bool_or(c, "compress_disk_cache", true);
+  s.vae_batch_size = static_cast<int>(int_or(c, "vae_batch_size", 4));
+  s.text_len = int_or(c, "tokenizer_max_length", 512);
+  s.cache_dir = text_or(c, "cache_dir", "cache");
+  s.scan.aspect_bucket_alignment = static_cast<int>(int_or(c, "aspect_bucket_alignment", 32));
+  s.scan.aspect_bucket_rounding = static_cast<int>(int_or(c, "aspect_bucket_rounding", 2));
+  s.scan.seed = static_cast<uint64_t>(int_or(c, "seed", 0));
+  s.scan.allow_dataset_oversubscription = bool_or(c, "allow_dataset_oversubscription", false);
+  s.scan.disable_bucket_pruning = bool_or(c, "disable_bucket_pruning", false);
+  s.gradient_accumulation_steps = int_or(c, "gradient_accumulation_steps", 1);
+  for (const char* key : {"validation_prompt", "validation_negative_prompt"}) {
+    if (c.is_set(key) && !c.get_string(key).empty()) s.extra_prompts.push_back(c.get_string(key));
+  }
+
+  // The encoders run once per entry: on a GPU when there is one, with the text and image
+  // encoders in bfloat16 as the official code runs them; the VAE stays float32 (latents are
+  // what the whole run trains on).
+  if (at::hasCUDA()) {
+    s.device = at::Device(at::kCUDA, 0);
+    s.text_dtype = at::kBFloat16;
+  }
+  log::info("caches: encoders on ", s.device.str(), ", VAE ", s.encoders.vae.string(),
+            ", text encoder ", s.encoders.text_encoder.string());
+  return s;
+}
+
+}  // namespace reel
