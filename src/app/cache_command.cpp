@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "app/commands.h"
+#include "app/config_sources.h"
 #include "app/preparation_report.h"
 #include "app/prepare_settings.h"
 #include "config/dataset_config_loader.h"
@@ -16,32 +17,8 @@
 namespace reel {
 namespace {
 
-// CONFIG is `--config FILE` or the first argument that is not an option; the rest are option
-// tokens, as on `reel train`.
-ConfigSources sources_from(std::vector<std::string> args) {
-  ConfigSources sources;
-  for (size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--config" && i + 1 < args.size()) {
-      sources.config_file = args[i + 1];
-      args.erase(args.begin() + i, args.begin() + i + 2);
-      break;
-    }
-    if (args[i].rfind("--config=", 0) == 0) {
-      sources.config_file = args[i].substr(9);
-      args.erase(args.begin() + i);
-      break;
-    }
-  }
-  if (!sources.config_file && !args.empty() && args.front().rfind("-", 0) != 0) {
-    sources.config_file = args.front();
-    args.erase(args.begin());
-  }
-  sources.cli_args = std::move(args);
-  return sources;
-}
-
 int run_cache(const std::vector<std::string>& args) {
-  LoadedConfig config = load_config(sources_from(args));
+  LoadedConfig config = load_config(config_sources(args));
   throw_if_errors(config.diagnostics());
   if (!config.is_set("data_backend_config")) {
     throw Error("no dataset configuration")

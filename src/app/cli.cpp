@@ -30,6 +30,7 @@ int run(int argc, char** argv) {
   add_config_command(app, exit_code);
   add_debug_command(app, exit_code);
   add_cache_command(app, exit_code);
+  add_train_command(app, exit_code);
   add_planned_commands(app, exit_code);
 
   try {

@@ -20,7 +20,9 @@ void add_encode_prompt_command(CLI::App& debug, int& exit_code);
 void add_debug_decode_command(CLI::App& debug, int& exit_code);
 // cache: scan the datasets and fill the text-embed, latent and image-embed caches.
 void add_cache_command(CLI::App& app, int& exit_code);
-// train, sample, configure, lora, serve: declared so that `--help` shows the whole
+// train: prepare the caches, train, checkpoint, write the adapter.
+void add_train_command(CLI::App& app, int& exit_code);
+// sample, configure, lora, serve: declared so that `--help` shows the whole
 // tool, and each says plainly that it is not built yet.
 void add_planned_commands(CLI::App& app, int& exit_code);
 

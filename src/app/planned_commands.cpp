@@ -2,7 +2,6 @@
 #include <iostream>
 
 #include "app/commands.h"
-#include "config/options_reference.h"
 
 namespace reel {
 namespace {
@@ -14,8 +13,6 @@ struct Planned {
 };
 
 const Planned kPlanned[] = {
-    {"train", "Train a LoRA or LyCORIS adapter from a SimpleTuner-style config.json",
-     "reel train CONFIG [--option value ...]"},
     {"sample", "Render videos with the base model and an adapter",
      "reel sample CONFIG --prompt TEXT [--option value ...]"},
     {"configure", "Write a config.json and multidatabackend.json by answering questions",
@@ -31,12 +28,9 @@ void add_planned_commands(CLI::App& app, int& exit_code) {
   for (const auto& p : kPlanned) {
     CLI::App* cmd = app.add_subcommand(p.name, p.summary);
     cmd->allow_extras();
-    // The trainer's options are the registry's; listing them here makes --help the reference.
-    // Built only when --help asks, so other commands do not pay for the registry at start-up.
     cmd->footer([p] {
       std::string footer =
           std::string("Usage: ") + p.usage + "\nNot built yet in this version of Reel.";
-      if (std::string(p.name) == "train") footer += "\n\n" + options_help_text();
       return footer;
     });
     cmd->callback([&exit_code, p] {

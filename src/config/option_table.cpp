@@ -78,11 +78,13 @@ std::vector<Option> declare() {
           .built(),
       Decl("pretrained_transformer_model_name_or_path", T::kPath, "model",
            "Alternate transformer: a diffusers folder or a single .safetensors file. Default: "
-           "the base model."),
+           "the base model.")
+          .built(),
       Decl("pretrained_transformer_subfolder", T::kString, "model",
            "Subfolder of the transformer weights; \"none\" = no subfolder. Forced by Wan 2.2 "
            "stage flavours.")
-          .def("transformer"),
+          .def("transformer")
+          .built(),
       Decl("pretrained_vae_model_name_or_path", T::kPath, "model",
            "VAE source. Default: the base model.")
           .built(),
@@ -91,7 +93,8 @@ std::vector<Option> declare() {
           .built(),
       Decl("model_type", T::kEnum, "model", "Train the full model or a LoRA adapter.")
           .def("full")
-          .one_of({"full", "lora"}),
+          .one_of({"full", "lora"})
+          .built(),
       Decl("base_model_precision", T::kEnum, "model",
            "Quantisation of the frozen transformer weights (Wan rejects fp8-quanto).")
           .def("no_change"),
@@ -106,7 +109,8 @@ std::vector<Option> declare() {
       Decl("base_model_default_dtype", T::kEnum, "model",
            "dtype of the frozen weights that are not quantised.")
           .def("bf16")
-          .one_of({"bf16", "fp32"}),
+          .one_of({"bf16", "fp32"})
+          .built(),
       Decl("quantize_via", T::kEnum, "model", "Where quantisation runs.")
           .def("accelerator")
           .one_of({"cpu", "accelerator", "pipeline"}),
@@ -130,7 +134,8 @@ std::vector<Option> declare() {
       Decl("wan_boundary_ratio", T::kFloat, "model",
            "Reel-only. Expert switch at t = ratio x 1000 for Wan 2.2 stage models. Default: "
            "the flavour's boundary (0.9 for I2V 2.2, 0.875 for AnimeGen).")
-          .range(0, 1),
+          .range(0, 1)
+          .built(),
       Decl("tread_config", T::kJson, "model",
            "TREAD token routing: {\"routes\": [{selection_ratio, start_layer_idx, "
            "end_layer_idx}]}; negative indices count from the end."),
@@ -145,110 +150,155 @@ std::vector<Option> declare() {
       // lora
       Decl("lora_type", T::kEnum, "lora", "PEFT LoRA (standard) or LyCORIS.")
           .def("standard")
-          .one_of({"standard", "lycoris"}),
-      Decl("lora_rank", T::kInt, "lora", "LoRA rank r.").def("16").at_least(1),
+          .one_of({"standard", "lycoris"})
+          .built(),
+      Decl("lora_rank", T::kInt, "lora", "LoRA rank r.").def("16").at_least(1).built(),
       Decl("lora_alpha", T::kFloat, "lora", "LoRA alpha; scale = alpha / r. Default: lora_rank.")
-          .at_least(0),
-      Decl("lora_dropout", T::kFloat, "lora", "Dropout on the LoRA input.").def("0.1").range(0, 1),
+          .at_least(0)
+          .built(),
+      Decl("lora_dropout", T::kFloat, "lora", "Dropout on the LoRA input.")
+          .def("0.1")
+          .range(0, 1)
+          .built(),
       Decl("lora_init_type", T::kEnum, "lora", "Initialisation of the LoRA weights.")
-          .def("default"),
+          .def("default")
+          .built(),
       Decl("peft_lora_target_modules", T::kList, "lora",
-           "Module-name suffixes to adapt. Default: Wan's attention and feed-forward layers."),
+           "Module-name suffixes to adapt. Default: Wan's attention and feed-forward layers.")
+          .built(),
       Decl("lycoris_config", T::kPath, "lora", "LyCORIS JSON configuration (lora_type lycoris).")
-          .def("config/lycoris_config.json"),
+          .def("config/lycoris_config.json")
+          .built(),
       Decl("init_lora", T::kPath, "lora",
            "Start from an existing LoRA .safetensors; rank and alpha are read from it."),
       Decl("lora_format", T::kEnum, "lora",
            "Key layout of saved LoRA files: diffusers (PEFT) or comfyui (original Wan names "
            "with .alpha). Reel's default is comfyui; ST's is diffusers.")
           .def("comfyui")
-          .one_of({"diffusers", "comfyui"}),
+          .one_of({"diffusers", "comfyui"})
+          .built(),
       Decl("use_dora", T::kBool, "lora", "Weight-decomposed LoRA (DoRA).").def("false"),
 
       // training
-      Decl("optimizer", T::kEnum, "training", "Optimizer.").def("adamw_bf16"),
+      Decl("optimizer", T::kEnum, "training", "Optimizer.").def("adamw_bf16").built(),
       Decl("optimizer_config", T::kString, "training",
-           "k=v,k=v overrides of the optimizer's defaults."),
+           "k=v,k=v overrides of the optimizer's defaults.")
+          .built(),
       Decl("optimizer_beta1", T::kFloat, "training", "Adam beta1; set both betas or neither.")
-          .range(0, 1),
+          .range(0, 1)
+          .built(),
       Decl("optimizer_beta2", T::kFloat, "training", "Adam beta2; set both betas or neither.")
-          .range(0, 1),
-      Decl("learning_rate", T::kFloat, "training", "Peak learning rate.").def("4e-07").at_least(0),
+          .range(0, 1)
+          .built(),
+      Decl("learning_rate", T::kFloat, "training", "Peak learning rate.")
+          .def("4e-07")
+          .at_least(0)
+          .built(),
       Decl("lr_scheduler", T::kEnum, "training",
            "Learning-rate schedule (cosine_with_warmup is read as cosine; constant with warm-up "
            "steps becomes constant_with_warmup). cosine_warmup is Reel-only.")
           .def("constant_with_warmup")
           .one_of({"linear", "sine", "cosine", "cosine_with_restarts", "polynomial", "constant",
-                   "constant_with_warmup", "cosine_warmup"}),
-      Decl("lr_warmup_steps", T::kInt, "training", "Linear warm-up steps.").def("0").at_least(0),
+                   "constant_with_warmup", "cosine_warmup"})
+          .built(),
+      Decl("lr_warmup_steps", T::kInt, "training", "Linear warm-up steps.")
+          .def("0")
+          .at_least(0)
+          .built(),
       Decl("lr_num_cycles", T::kInt, "training", "Cycles of cosine_with_restarts.")
           .def("1")
           .at_least(1),
-      Decl("lr_power", T::kFloat, "training", "Power of the polynomial schedule.").def("0.8"),
+      Decl("lr_power", T::kFloat, "training", "Power of the polynomial schedule.")
+          .def("0.8")
+          .built(),
       Decl("lr_end", T::kFloat, "training", "Final learning rate of the polynomial schedule.")
           .def("4e-07")
-          .at_least(0),
+          .at_least(0)
+          .built(),
       Decl("max_train_steps", T::kInt, "training", "Stop at this step; needs num_train_epochs 0.")
-          .at_least(0),
+          .at_least(0)
+          .built(),
       Decl("num_train_epochs", T::kInt, "training", "Epochs to train (0 = use max_train_steps).")
           .def("1")
-          .at_least(0),
+          .at_least(0)
+          .built(),
       Decl("strict_epoch_limit", T::kBool, "training",
            "Stop when the epoch counter passes num_train_epochs. Set when max_train_steps is "
            "unset; legacy ignore_final_epochs v means strict_epoch_limit = not v.")
           .def("false"),
       Decl("train_batch_size", T::kInt, "training", "Samples per device and micro-batch.")
           .def("4")
-          .at_least(1),
+          .at_least(1)
+          .built(),
       Decl("gradient_accumulation_steps", T::kInt, "training", "Micro-batches per optimizer step.")
           .def("1")
-          .at_least(1),
+          .at_least(1)
+          .built(),
       Decl("gradient_checkpointing", T::kBool, "training",
            "Recompute transformer blocks in the backward pass.")
-          .def("true"),
+          .def("true")
+          .built(),
       Decl("gradient_checkpointing_interval", T::kInt, "training",
            "Checkpoint only every n-th block.")
           .at_least(1),
       Decl("mixed_precision", T::kEnum, "training", "Compute dtype.")
           .def("bf16")
-          .one_of({"no", "fp16", "bf16", "fp8"}),
-      Decl("seed", T::kInt, "training", "Global random seed."),
+          .one_of({"no", "fp16", "bf16", "fp8"})
+          .built(),
+      Decl("seed", T::kInt, "training", "Global random seed.").built(),
       Decl("caption_dropout_probability", T::kFloat, "training",
            "Probability of training a sample with an empty caption.")
           .def("0.1")
-          .range(0, 1),
+          .range(0, 1)
+          .built(),
       Decl("flow_schedule_shift", T::kFloat, "training", "Static sigma shift.")
           .def("3.0")
-          .at_least(0),
+          .at_least(0)
+          .built(),
       Decl("flow_schedule_auto_shift", T::kBool, "training",
            "Resolution-dependent shift; used only when flow_schedule_shift is 0.")
-          .def("false"),
+          .def("false")
+          .built(),
       Decl("flow_use_uniform_schedule", T::kBool, "training", "Sample sigmas uniformly.")
-          .def("false"),
+          .def("false")
+          .built(),
       Decl("flow_use_beta_schedule", T::kBool, "training", "Sample sigmas from Beta(a, b).")
-          .def("false"),
-      Decl("flow_beta_schedule_alpha", T::kFloat, "training", "Beta schedule a.").def("2.0"),
-      Decl("flow_beta_schedule_beta", T::kFloat, "training", "Beta schedule b.").def("2.0"),
-      Decl("flow_sigmoid_scale", T::kFloat, "training", "Logit-normal scale.").def("1.0"),
+          .def("false")
+          .built(),
+      Decl("flow_beta_schedule_alpha", T::kFloat, "training", "Beta schedule a.")
+          .def("2.0")
+          .built(),
+      Decl("flow_beta_schedule_beta", T::kFloat, "training", "Beta schedule b.").def("2.0").built(),
+      Decl("flow_sigmoid_scale", T::kFloat, "training", "Logit-normal scale.").def("1.0").built(),
       Decl("wan_expert_timestep_restrict", T::kBool, "training",
            "Reel-only. Each Wan 2.2 expert trains on its own timestep range; false = ST's full "
            "range.")
-          .def("true"),
+          .def("true")
+          .built(),
       Decl("loss_type", T::kEnum, "training", "Loss.")
           .def("l2")
-          .one_of({"l2", "huber", "smooth_l1"}),
+          .one_of({"l2", "huber", "smooth_l1"})
+          .built(),
       Decl("max_grad_norm", T::kFloat, "training", "Gradient clipping threshold.")
           .def("2.0")
-          .at_least(0),
+          .at_least(0)
+          .built(),
       Decl("grad_clip_method", T::kEnum, "training",
            "value: clamp each element to +-max_grad_norm; norm: global L2 norm.")
           .def("value")
-          .one_of({"value", "norm"}),
-      Decl("use_ema", T::kBool, "training", "Keep an EMA of the trained weights.").def("false"),
-      Decl("ema_decay", T::kFloat, "training", "Maximum EMA decay.").def("0.995").range(0, 1),
+          .one_of({"value", "norm"})
+          .built(),
+      Decl("use_ema", T::kBool, "training", "Keep an EMA of the trained weights.")
+          .def("false")
+          .built(),
+      Decl("ema_decay", T::kFloat, "training", "Maximum EMA decay.")
+          .def("0.995")
+          .range(0, 1)
+          .built(),
       Decl("ema_update_interval", T::kInt, "training", "Update the EMA every N optimizer steps.")
           .def("1")
-          .at_least(1),
+          .at_least(1)
+          .built(),
       Decl("ema_device", T::kEnum, "training", "Where the EMA weights live.")
           .def("cpu")
           .one_of({"accelerator", "cpu"}),
@@ -256,19 +306,23 @@ std::vector<Option> declare() {
           .def("0.1"),
       Decl("input_perturbation", T::kFloat, "training", "Input perturbation strength.").def("0.0"),
       Decl("output_dir", T::kPath, "training", "Run folder (checkpoints, LoRA files, videos).")
-          .def("simpletuner-results"),
+          .def("simpletuner-results")
+          .built(),
       Decl("checkpoint_step_interval", T::kInt, "training",
            "Save a checkpoint every N steps (legacy: checkpointing_steps).")
           .def("500")
-          .at_least(1),
+          .at_least(1)
+          .built(),
       Decl("checkpoints_total_limit", T::kInt, "training",
            "Keep the newest N checkpoints (legacy: save_total_limit).")
           .def("5")
-          .at_least(1),
+          .at_least(1)
+          .built(),
       Decl("resume_from_checkpoint", T::kString, "training",
            "latest, a checkpoint-N name, or \"\" for a fresh start.")
           .def("latest")
-          .empty_ok(),
+          .empty_ok()
+          .built(),
       Decl("disable_benchmark", T::kBool, "training", "Skip the startup benchmark.").def("false"),
 
       // validation
@@ -355,7 +409,8 @@ std::vector<Option> declare() {
       Decl("data_backend_config", T::kPath, "data", "multidatabackend.json. Required.").built(),
       Decl("data_backend_sampling", T::kEnum, "data", "Per-step dataset weights.")
           .def("auto-weighting")
-          .one_of({"uniform", "auto-weighting"}),
+          .one_of({"uniform", "auto-weighting"})
+          .built(),
       Decl("resolution", T::kFloat, "data", "Default dataset resolution.")
           .def("1024")
           .at_least(0)
@@ -431,7 +486,7 @@ std::vector<Option> declare() {
           .def("info")
           .one_of({"trace", "debug", "info", "warn", "error", "off"})
           .built(),
-      Decl("report_to", T::kEnum, "logging", "Metric sinks.").def("none"),
+      Decl("report_to", T::kEnum, "logging", "Metric sinks.").def("none").built(),
       Decl("tracker_project_name", T::kString, "logging", "Tracker project.").def("simpletuner"),
       Decl("tracker_run_name", T::kString, "logging", "Tracker run.").def("simpletuner-testing"),
       Decl("webhook_config", T::kPathOrJson, "logging",

@@ -223,9 +223,15 @@ TEST(LoadConfig, UnsupportedFlavourNamesTheSupportedOnes) {
 
 TEST(LoadConfig, AcceptedButNotBuiltOptionsGetOneNoticeEach) {
   TempDir dir;
-  auto config = load_json(dir, {{"use_ema", true}, {"lora_rank", 4}}, {"--lora_rank=8"});
-  EXPECT_EQ(count_diags(config.diagnostics(), Severity::kNotice, "use_ema", "not built yet"), 1);
-  EXPECT_EQ(count_diags(config.diagnostics(), Severity::kNotice, "lora_rank", "not built yet"), 1);
+  auto config =
+      load_json(dir, {{"validation_guidance", 4.0}, {"validation_num_inference_steps", 4}},
+                {"--validation_num_inference_steps=8"});
+  EXPECT_EQ(
+      count_diags(config.diagnostics(), Severity::kNotice, "validation_guidance", "not built yet"),
+      1);
+  EXPECT_EQ(count_diags(config.diagnostics(), Severity::kNotice, "validation_num_inference_steps",
+                        "not built yet"),
+            1);
   // Built options and options left at their default are quiet.
   EXPECT_EQ(count_diags(config.diagnostics(), Severity::kNotice, "data_backend_config"), 0);
   EXPECT_EQ(count_diags(config.diagnostics(), Severity::kNotice, "train_batch_size"), 0);

@@ -128,24 +128,40 @@ TEST(OptionTable, WanAndReelDefaultsFollowTheSpec) {
 }
 
 // `reel config check` tells users which of their options do nothing yet; an option is marked
-// built only with the feature behind it (the foundation, and the data pipeline of `reel cache`).
+// built only with the feature behind it (the foundation, `reel cache` and `reel train`).
 TEST(OptionTable, OnlyImplementedOptionsAreMarkedBuilt) {
   std::set<std::string> built;
   for (const auto& o : reel_options()) {
     if (o.built) built.insert(o.name);
   }
-  EXPECT_EQ(built, (std::set<std::string>{
-                       "data_backend_config", "log_level",
-                       // models the caches are made with
-                       "model_family", "model_flavour", "pretrained_model_name_or_path",
-                       "pretrained_vae_model_name_or_path", "pretrained_t5_model_name_or_path",
-                       "tokenizer_max_length",
-                       // datasets, buckets and caches
-                       "resolution", "resolution_type", "minimum_image_size",
-                       "aspect_bucket_alignment", "aspect_bucket_rounding", "cache_dir_text",
-                       "cache_dir_vae", "cache_dir", "compress_disk_cache", "vae_batch_size",
-                       "delete_problematic_images", "disable_bucket_pruning",
-                       "allow_dataset_oversubscription", "offload_during_startup"}));
+  EXPECT_EQ(
+      built,
+      (std::set<std::string>{
+          "data_backend_config", "log_level",
+          // models the caches are made with
+          "model_family", "model_flavour", "pretrained_model_name_or_path",
+          "pretrained_vae_model_name_or_path", "pretrained_t5_model_name_or_path",
+          "tokenizer_max_length",
+          // datasets, buckets and caches
+          "resolution", "resolution_type", "minimum_image_size", "aspect_bucket_alignment",
+          "aspect_bucket_rounding", "cache_dir_text", "cache_dir_vae", "cache_dir",
+          "compress_disk_cache", "vae_batch_size", "delete_problematic_images",
+          "disable_bucket_pruning", "allow_dataset_oversubscription", "offload_during_startup",
+          // the trainer
+          "model_type", "output_dir", "train_batch_size",
+          "pretrained_transformer_model_name_or_path", "pretrained_transformer_subfolder",
+          "base_model_default_dtype", "mixed_precision", "gradient_checkpointing", "lora_type",
+          "lora_rank", "lora_alpha", "lora_dropout", "lora_init_type", "peft_lora_target_modules",
+          "lycoris_config", "lora_format", "optimizer", "optimizer_config", "optimizer_beta1",
+          "optimizer_beta2", "learning_rate", "lr_scheduler", "lr_warmup_steps", "lr_end",
+          "lr_power", "gradient_accumulation_steps", "max_grad_norm", "grad_clip_method",
+          "flow_schedule_shift", "flow_schedule_auto_shift", "flow_sigmoid_scale",
+          "flow_use_uniform_schedule", "flow_use_beta_schedule", "flow_beta_schedule_alpha",
+          "flow_beta_schedule_beta", "loss_type", "wan_expert_timestep_restrict",
+          "wan_boundary_ratio", "caption_dropout_probability", "use_ema", "ema_decay",
+          "ema_update_interval", "seed", "max_train_steps", "num_train_epochs",
+          "data_backend_sampling", "checkpoint_step_interval", "checkpoints_total_limit",
+          "resume_from_checkpoint", "report_to"}));
 }
 
 }  // namespace

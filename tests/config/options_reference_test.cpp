@@ -31,9 +31,10 @@ TEST(OptionsReference, ListsEveryOptionAndEveryIgnoredStOption) {
   for (const StOption* st : OptionRegistry::instance().st_ignored()) {
     EXPECT_NE(md.find("| `" + st->name + "` |"), std::string::npos) << st->name;
   }
-  EXPECT_NE(md.find("| `lora_format` | enum | `comfyui` | diffusers, comfyui | no |"),
+  EXPECT_NE(md.find("| `lora_format` | enum | `comfyui` | diffusers, comfyui | yes |"),
             std::string::npos);
-  EXPECT_NE(md.find("| `lora_dropout` | float | `0.1` | [0, 1] | no |"), std::string::npos);
+  EXPECT_NE(md.find("| `lora_dropout` | float | `0.1` | [0, 1] | yes |"), std::string::npos);
+  EXPECT_NE(md.find("| `validation_guidance` | float | `7.5` | >= 0 | no |"), std::string::npos);
   EXPECT_NE(md.find("| `checkpointing_steps` | `checkpoint_step_interval` |"), std::string::npos);
 }
 

@@ -1,0 +1,133 @@
+// `reel train` from a config file on CPU with the tiny pipeline and clips: it trains and says
+// where the adapter is, and a run killed (SIGKILL) after a checkpoint resumes with
+// `--resume_from_checkpoint latest` to the losses and adapter of an uninterrupted run.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <ATen/ATen.h>
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "app/run_reel.h"
+#include "core/safetensors.h"
+#include "support/temp_dir.h"
+#include "test_paths.h"
+
+namespace reel {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using test::contains;
+using test::reel;
+using test::Result;
+
+const fs::path kSource = REEL_SOURCE_DIR;
+
+class TrainCommand : public testing::Test {
+ protected:
+  void SetUp() override {
+    json datasets = json::array();
+    datasets.push_back({{"id", "tiny-clips"},
+                        {"type", "local"},
+                        {"dataset_type", "video"},
+                        {"instance_data_dir", (kSource / "examples/tiny/clips").string()},
+                        {"caption_strategy", "textfile"},
+                        {"resolution", 96},
+                        {"resolution_type", "pixel_area"},
+                        {"cache_dir_vae", (dir_ / "cache/vae").string()},
+                        {"video", {{"num_frames", 5}, {"min_frames", 5}}}});
+    datasets.push_back({{"id", "text"},
+                        {"type", "local"},
+                        {"dataset_type", "text_embeds"},
+                        {"default", true},
+                        {"cache_dir", (dir_ / "cache/text").string()}});
+    dir_.write("multidatabackend.json", datasets.dump(2));
+    json config = {
+        {"model_family", "wan"},
+        {"model_type", "lora"},
+        {"pretrained_model_name_or_path", (kSource / "examples/wan21-t2v-tiny").string()},
+        {"data_backend_config", (dir_ / "multidatabackend.json").string()},
+        {"train_batch_size", 1},
+        {"gradient_accumulation_steps", 2},
+        {"caption_dropout_probability", 0.25},
+        {"lora_rank", 4},
+        {"optimizer", "torch-adamw"},
+        {"learning_rate", 1e-3},
+        {"lr_scheduler", "constant"},
+        {"max_grad_norm", 1.0},
+        {"seed", 3},
+        {"num_train_epochs", 0},
+        {"max_train_steps", 120},
+        {"checkpoint_step_interval", 10},
+        {"checkpoints_total_limit", 3}};
+    dir_.write("config.json", config.dump(2));
+  }
+
+  std::vector<std::string> args(const std::string& output) {
+    return {"train", "--config", (dir_ / "config.json").string(), "--output_dir",
+            (dir_ / output).string()};
+  }
+
+  std::vector<double> losses(const std::string& output) {
+    std::vector<double> out;
+    std::ifstream in(dir_ / output / "metrics.jsonl");
+    for (std::string line; std::getline(in, line);) out.push_back(json::parse(line)["train_loss"]);
+    return out;
+  }
+
+  test::TempDir dir_;
+};
+
+TEST_F(TrainCommand, AKilledRunResumesToTheUninterruptedResult) {
+  Result whole = reel(args("whole"));
+  ASSERT_EQ(whole.code, 0) << whole.out << whole.err;
+  EXPECT_TRUE(contains(whole.out, "trained 120 steps")) << whole.out;
+  EXPECT_TRUE(
+      contains(whole.out, "adapter: " + (dir_ / "whole/pytorch_lora_weights.safetensors").string()))
+      << whole.out;
+
+  // The same run in a child process, killed without warning once a checkpoint is on disk.
+  std::vector<std::string> a = args("killed");
+  a.insert(a.begin(), std::string(REEL_BINARY_DIR) + "/reel");
+  std::vector<char*> argv;
+  for (auto& s : a) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    freopen("/dev/null", "w", stdout);
+    freopen("/dev/null", "w", stderr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!fs::exists(dir_ / "killed/checkpoint-20") &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  kill(child, SIGKILL);
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the child finished before it could be killed";
+  ASSERT_FALSE(fs::exists(dir_ / "killed/pytorch_lora_weights.safetensors"));
+
+  std::vector<std::string> resume = args("killed");
+  resume.insert(resume.end(), {"--resume_from_checkpoint", "latest"});
+  Result resumed = reel(resume);
+  ASSERT_EQ(resumed.code, 0) << resumed.out << resumed.err;
+  EXPECT_TRUE(contains(resumed.out, "resumed from step")) << resumed.out;
+  EXPECT_EQ(losses("killed"), losses("whole"));
+  SafetensorsFile a_file = SafetensorsFile::open(dir_ / "whole/pytorch_lora_weights.safetensors");
+  SafetensorsFile b_file = SafetensorsFile::open(dir_ / "killed/pytorch_lora_weights.safetensors");
+  ASSERT_EQ(a_file.tensors().size(), b_file.tensors().size());
+  for (const TensorInfo& t : a_file.tensors())
+    EXPECT_TRUE(at::equal(a_file.tensor(t.name), b_file.tensor(t.name))) << t.name;
+}
+
+}  // namespace
+}  // namespace reel
