@@ -129,6 +129,13 @@ TrainerSettings train_settings(const LoadedConfig& config) {
   s.transformer = resolve_model_source(o.text(transformer_key), transformer_key);
   s.transformer_subfolder = o.text("pretrained_transformer_subfolder");
   s.image_to_video = flavour && (flavour->kind == "i2v" || flavour->kind == "flf2v");
+  if (flavour && flavour->kind == "ti2v") {
+    // TI2V-5B conditions by overwriting the first latent frame with per-token timesteps
+    // (spec/training.md §4); training it as T2V would silently learn the wrong task.
+    throw Error("training model_flavour " + s.flavour + " is not built yet in Reel")
+        .key("model_flavour")
+        .hint("train a t2v or i2v flavour");
+  }
 
   if (at::hasCUDA()) {
     s.device = at::Device(at::kCUDA, 0);

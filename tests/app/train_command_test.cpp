@@ -62,7 +62,7 @@ class TrainCommand : public testing::Test {
         {"max_grad_norm", 1.0},
         {"seed", 3},
         {"num_train_epochs", 0},
-        {"max_train_steps", 120},
+        {"max_train_steps", 80},
         {"checkpoint_step_interval", 10},
         {"checkpoints_total_limit", 3}};
     dir_.write("config.json", config.dump(2));
@@ -86,7 +86,7 @@ class TrainCommand : public testing::Test {
 TEST_F(TrainCommand, AKilledRunResumesToTheUninterruptedResult) {
   Result whole = reel(args("whole"));
   ASSERT_EQ(whole.code, 0) << whole.out << whole.err;
-  EXPECT_TRUE(contains(whole.out, "trained 120 steps")) << whole.out;
+  EXPECT_TRUE(contains(whole.out, "trained 80 steps")) << whole.out;
   EXPECT_TRUE(
       contains(whole.out, "adapter: " + (dir_ / "whole/pytorch_lora_weights.safetensors").string()))
       << whole.out;

@@ -203,5 +203,35 @@ TEST_F(TrainerTest, CheckpointsRotateAndHoldAResumableState) {
   }
 }
 
+// Wan 2.2 I2V (high-noise expert): the transformer takes [noisy, mask, first-frame latents]
+// (36 channels) and trains on its own sigma range only.
+TEST(TrainerImageToVideo, TrainsTheHighNoiseExpertOnFirstFrameConditioning) {
+  test::TempDir dir;
+  const fs::path pipeline = dir / "i2v";
+  fs::create_directories(pipeline);
+  for (const char* part : {"vae", "text_encoder", "tokenizer"})
+    fs::create_directory_symlink(kPipeline / part, pipeline / part);
+  fs::create_directory_symlink(fs::path(REEL_FIXTURES_DIR) / "wan22_i2v_tiny" / "transformer",
+                               pipeline / "transformer");
+  DatasetConfigs datasets = tiny_datasets(dir / "cache");
+  PrepareSettings caches;
+  caches.encoders = {pipeline, pipeline, pipeline, {}};
+  caches.image_to_video = true;
+  caches.scan.show_progress = false;
+  Preparation prepared = prepare_caches(datasets, caches);
+  ASSERT_TRUE(prepared.ok());
+
+  TrainerSettings s = tiny_settings(dir / "run");
+  s.transformer = pipeline;
+  s.flavour = "i2v-14b-2.2-high";
+  s.image_to_video = true;
+  s.flow.sigma_range = expert_sigma_range("high", 0.9);
+  s.max_train_steps = 3;
+  TrainResult r = train(s, prepared, datasets);
+  EXPECT_EQ(r.global_step, 3);
+  EXPECT_TRUE(fs::exists(r.adapter));
+  for (double loss : losses(dir / "run")) EXPECT_TRUE(std::isfinite(loss)) << loss;
+}
+
 }  // namespace
 }  // namespace reel
