@@ -142,6 +142,10 @@ TrainerSettings train_settings(const LoadedConfig& config) {
     s.base_dtype =
         o.text("base_model_default_dtype", "bf16") == "fp32" ? at::kFloat : at::kBFloat16;
     s.compute_dtype = precision(o.text("mixed_precision", "bf16"));
+  } else if (config.source_of("mixed_precision").kind != SourceKind::kDefault) {
+    // On CPU bf16 is slower than float32, so the default (bf16) applies to GPUs only; a value
+    // the user wrote is honoured anywhere.
+    s.compute_dtype = precision(o.text("mixed_precision", "no"));
   }
   s.gradient_checkpointing = o.flag("gradient_checkpointing", false);
 
