@@ -82,7 +82,7 @@ class Trainer {
   std::optional<TrainingBatch> next_batch(int64_t micro);
   void save_checkpoint();
   void restore(const CheckpointFolder& folder);
-  void save_adapter(const fs::path& path, bool ema_weights) const;
+  void save_adapter(const fs::path& path, bool ema_weights);
 
   const TrainerSettings& s_;
   WanTransformer model_;
@@ -218,7 +218,7 @@ double Trainer::micro_step(int64_t micro) {
   return loss.loss.item<double>();
 }
 
-void Trainer::save_adapter(const fs::path& path, bool ema_weights) const {
+void Trainer::save_adapter(const fs::path& path, bool ema_weights) {
   AdapterSaveOptions o;
   o.layout = s_.layout;
   o.base_model = s_.base_model;
@@ -232,9 +232,9 @@ void Trainer::save_adapter(const fs::path& path, bool ema_weights) const {
   NamedTensors trained;
   for (const auto& [name, t] : network_->named_parameters())
     trained.emplace_back(name, t.detach().clone());
-  const_cast<AdapterNetwork&>(*network_).load_parameters(ema_->shadow());
+  network_->load_parameters(ema_->shadow());
   save_adapter_network(path, *network_, o);
-  const_cast<AdapterNetwork&>(*network_).load_parameters(trained);
+  network_->load_parameters(trained);
 }
 
 // checkpoint-<step>/: the adapter (a loadable file), training_state.safetensors (optimizer,
