@@ -1,5 +1,7 @@
 """Side-by-side table of two benchmark result files (JSON lines from wan_transformer_bench and
 wan_transformer_bench.py): one row per (dtype, measurement) with the Reel/diffusers ratios.
+Notes follow the table where the two sides did not measure the same thing (shape, adapters,
+trainable parameter count) or an output was not finite.
 
     python bench/compare_results.py REEL.jsonl DIFFUSERS.jsonl
 
@@ -14,7 +16,7 @@ import json
 import sys
 
 SHAPE_KEYS = ("device", "layers", "dim", "batch", "frames", "height", "width", "text_len", "grad",
-              "gradient_checkpointing", "threads")
+              "trainable_params", "lora_rank", "adapter_dtype", "optimizer", "gradient_checkpointing", "threads")
 
 
 def load(path):
@@ -61,7 +63,7 @@ def main(reel_path, diffusers_path):
             problems.append(f"{key[0]} {key[1]}: only {have} has this measurement")
             continue
         for k in SHAPE_KEYS:
-            if r[k] != d[k]:
+            if r.get(k) != d.get(k):
                 problems.append(f"{key[0]} {key[1]}: {k} differs (reel {r[k]}, diffusers {d[k]})")
         for who, x in (("reel", r), ("diffusers", d)):
             if not x["finite"]:
@@ -70,6 +72,12 @@ def main(reel_path, diffusers_path):
         print(f"{key[0]:<5} {key[1]:<17} {r['grad']:<5} {r['ms_median']:10.1f} {d['ms_median']:13.1f} "
               f"{ratio(r['ms_median'], d['ms_median']):>10} {mr / mib:18.1f} {md / mib:23.1f} {ratio(mr, md):>9}")
     print("ratio = reel / diffusers: below 1 means Reel is faster or smaller")
+    trains = [reel[k] for k in keys if k[1] == "train_step" and k in reel]
+    if trains:
+        t = trains[0]
+        print(f"train_step: forward, MSE loss (float32) against a random target, backward, AdamW step, "
+              f"zero_grad; LoRA rank {t['lora_rank']} on to_q,to_k,to_v,to_out.0 ({t['trainable_params']:,} "
+              f"{t['adapter_dtype']} parameters; diffusers side: peft)")
     for p in problems:
         print(f"note: {p}")
 

@@ -1,5 +1,7 @@
 """Peer of bench/wan_transformer_bench.cpp: the same measurements of diffusers'
-WanTransformer3DModel, with the same flags and the same JSON lines.
+WanTransformer3DModel, with the same flags and the same JSON lines. Its train_step is the
+usual Python LoRA training step: peft LoRA attached with diffusers' add_adapter,
+torch.optim.AdamW, MSE loss in float32.
 
 Random weights (diffusers' own initialisation from a config dict, seeded), no download.
 Run it with bench/.venv/bin/python (bench/setup_env creates that venv); see bench/README.md.
@@ -18,6 +20,7 @@ import torch.nn.functional as F
 from diffusers import WanTransformer3DModel
 from diffusers.utils import logging as diffusers_logging
 
+TEXT_LENGTH = 512  # the official model's text_len; WanPipeline's max_sequence_length
 LORA_TARGET = re.compile(r"blocks\.\d+\.attn[12]\.(to_q|to_k|to_v|to_out\.0)")
 
 
@@ -41,12 +44,17 @@ def parse_args(argv):
     run = p.add_argument_group("run")
     run.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     run.add_argument("--dtype", default="fp32", help="fp32, bf16 or fp32,bf16")
-    run.add_argument("--measure", default="forward,forward_backward")
+    run.add_argument("--measure", default="forward,forward_backward",
+                     help="any of forward, forward_backward, train_step; train_step always runs last")
     run.add_argument("--grad", choices=["all", "lora"], default="all",
-                     help="all: every weight and the input require grad; lora: rank-r adapters on "
-                          "attn1/attn2 to_q,to_k,to_v,to_out.0 and the input, base weights frozen")
-    run.add_argument("--lora-rank", type=int, default=16)
-    run.add_argument("--gradient-checkpointing", action="store_true")
+                     help="forward_backward: what requires grad. all: every weight and the input; lora: "
+                          "rank-r adapters on attn1/attn2 to_q,to_k,to_v,to_out.0 and the input, base "
+                          "weights frozen")
+    run.add_argument("--lora-rank", type=int, default=16, help="rank of both kinds of adapters")
+    run.add_argument("--lora-dtype", choices=["fp32", "bf16"], default="fp32",
+                     help="train_step's adapter weights")
+    run.add_argument("--gradient-checkpointing", action="store_true",
+                     help="checkpoint every block in forward_backward and train_step")
     run.add_argument("--warmup", type=int, default=1)
     run.add_argument("--repeat", type=int, default=3)
     run.add_argument("--threads", type=int, default=0, help="intra-op CPU threads (0: torch's default)")
@@ -58,8 +66,10 @@ def parse_args(argv):
         if d not in ("fp32", "bf16"):
             p.error(f"--dtype {d}: expected fp32 or bf16")
     for m in a.measurements:
-        if m not in ("forward", "forward_backward"):
-            p.error(f"--measure {m}: expected forward or forward_backward")
+        if m not in ("forward", "forward_backward", "train_step"):
+            p.error(f"--measure {m}: expected forward, forward_backward or train_step")
+    # train_step replaces --grad lora's adapters with peft's for good: it runs last.
+    a.measurements.sort(key=lambda m: m == "train_step")
     if a.height % 2 or a.width % 2:
         p.error("--height and --width must be even (patch 1x2x2)")
     if a.repeat < 1 or a.warmup < 0:
@@ -140,7 +150,70 @@ def attach_loras(model, rank):
     return params
 
 
+def detach_loras(model):
+    """Puts the plain Linears back in place of attach_loras' wrappers."""
+    for name, m in list(model.named_modules()):
+        if isinstance(m, BenchLora):
+            parent_name, _, child = name.rpartition(".")
+            setattr(model.get_submodule(parent_name), child, m.base)
+
+
+def attach_peft_lora(model, rank, dtype):
+    """Standard LoRA as SimpleTuner attaches it to Wan: peft through diffusers' add_adapter."""
+    try:
+        from peft import LoraConfig
+    except ImportError:
+        sys.exit("wan_transformer_bench.py: train_step needs peft (bench/setup_env installs it)")
+    from diffusers.training_utils import cast_training_params
+    model.requires_grad_(False)
+    model.add_adapter(LoraConfig(r=rank, lora_alpha=rank, lora_dropout=0.0, init_lora_weights=True,
+                                 target_modules=["to_q", "to_k", "to_v", "to_out.0"]))
+    # peft creates the adapter in the base layer's dtype; diffusers' training scripts (and
+    # SimpleTuner) then cast the trainable parameters to the dtype they train in.
+    cast_training_params(model, dtype=dtype)
+    return [p for p in model.parameters() if p.requires_grad]
+
+
 # ---- measuring ------------------------------------------------------------------------------
+
+LEARNING_RATE = 1e-4  # train_step's (any finite value would do: it only scales the update)
+
+
+class Timing:
+    pass
+
+
+def measure(mem, a, run, setup=lambda: None, clear=lambda: None):
+    """`setup` once after the memory baseline is taken (so what it allocates, e.g. optimizer
+    state, counts in the peak), then `warmup` untimed and `repeat` timed calls of `run`, each
+    followed by `clear` outside the timing. `run` returns the output (or loss) checked for
+    inf/NaN."""
+    t = Timing()
+    clear()
+    mem.sync()
+    t.base = mem.current()
+    mem.reset_peak()
+    setup()
+    for _ in range(a.warmup):
+        run()
+        clear()
+    t.times, t.finite, t.first = [], True, None
+    for i in range(a.repeat):
+        mem.sync()
+        t0 = time.perf_counter()
+        out = run()
+        mem.sync()
+        t.times.append((time.perf_counter() - t0) * 1000.0)
+        if i == 0:
+            t.finite = bool(torch.isfinite(out).all())
+            if out.numel() == 1:
+                t.first = out.item()
+        del out
+        clear()
+    mem.sync()
+    t.peak = mem.peak()
+    return t
+
 
 def run(a):
     # Casting the whole model with .to(dtype) makes diffusers warn that some modules (norms,
@@ -182,48 +255,69 @@ def run(a):
         hidden_states = torch.randn(a.batch, a.in_channels, a.frames, a.height, a.width, device=device, dtype=dtype)
         timestep = torch.full((a.batch,), 500.0, device=device, dtype=torch.float32)
         encoder_hidden_states = torch.randn(a.batch, a.text_len, a.text_dim, device=device, dtype=dtype)
-        grad_out = torch.randn(a.batch, a.out_channels, a.frames, a.height, a.width, device=device, dtype=dtype)
+        if a.text_len < TEXT_LENGTH:
+            # What WanPipeline (and SimpleTuner's text-embed cache) hand the model: the prompt
+            # zero-padded to 512 tokens. Reel pads inside forward, so both attend over 512.
+            encoder_hidden_states = F.pad(encoder_hidden_states, (0, 0, 0, TEXT_LENGTH - a.text_len))
+        # forward_backward's output gradient, train_step's regression target.
+        target = torch.randn(a.batch, a.out_channels, a.frames, a.height, a.width, device=device, dtype=dtype)
+
+        def forward():
+            return model(hidden_states, timestep, encoder_hidden_states, return_dict=False)[0]
 
         for measurement in a.measurements:
-            backward = measurement == "forward_backward"
-            for t in trainable:
-                t.requires_grad_(backward)
-            hidden_states.requires_grad_(backward)
+            train = measurement == "train_step"
+            backward = measurement != "forward"
+            grad = "lora" if train else a.grad if backward else "none"
+            adapter_dtype = a.lora_dtype if train else dtype_flag if grad == "lora" else "none"
+            n_grad = n_trainable if backward else 0
 
-            def clear_grads():
-                for t in trainable:
-                    t.grad = None
-                hidden_states.grad = None
+            if train:
+                detach_loras(model)
+                lora_params = attach_peft_lora(model, a.lora_rank,
+                                               torch.bfloat16 if a.lora_dtype == "bf16" else torch.float32)
+                n_grad = sum(t.numel() for t in lora_params)
+                hidden_states.requires_grad_(False)
+                optimizer = None
 
-            def step():
-                if backward:
-                    out = model(hidden_states, timestep, encoder_hidden_states, return_dict=False)[0]
-                    out.backward(grad_out)
-                    return out.detach()
-                with torch.no_grad():
-                    return model(hidden_states, timestep, encoder_hidden_states, return_dict=False)[0]
+                def setup():
+                    nonlocal optimizer
+                    # torch's defaults are torch-adamw's: betas (0.9, 0.999), eps 1e-8,
+                    # weight decay 1e-2; the state is made at the first step (in the warm-up).
+                    optimizer = torch.optim.AdamW(lora_params, lr=LEARNING_RATE)
 
-            clear_grads()
-            mem.sync()
-            base = mem.current()
-            mem.reset_peak()
-            for _ in range(a.warmup):
-                step()
-                clear_grads()
-            times = []
-            finite = True
-            for i in range(a.repeat):
-                mem.sync()
-                t0 = time.perf_counter()
-                out = step()
-                mem.sync()
-                times.append((time.perf_counter() - t0) * 1000.0)
-                if i == 0:
-                    finite = bool(torch.isfinite(out).all())
-                del out
-                clear_grads()
-            mem.sync()
-            peak = mem.peak()
+                def step():
+                    pred = forward()
+                    loss = F.mse_loss(pred.float(), target.float())
+                    loss.backward()
+                    optimizer.step()
+                    optimizer.zero_grad(set_to_none=True)
+                    return loss.detach()
+
+                t = measure(mem, a, step, setup=setup)
+                del optimizer
+            else:
+                for p in trainable:
+                    p.requires_grad_(backward)
+                hidden_states.requires_grad_(backward)
+
+                def clear_grads():
+                    for p in trainable:
+                        p.grad = None
+                    hidden_states.grad = None
+
+                def step():
+                    if backward:
+                        out = forward()
+                        out.backward(target)
+                        return out.detach()
+                    with torch.no_grad():
+                        return forward()
+
+                t = measure(mem, a, step, clear=clear_grads)
+                for p in trainable:
+                    p.requires_grad_(False)
+                hidden_states.requires_grad_(False)
 
             record = {
                 "impl": "diffusers",
@@ -231,8 +325,11 @@ def run(a):
                 "device": device.type,
                 "dtype": dtype_flag,
                 "measurement": measurement,
-                "grad": a.grad if backward else "none",
-                "trainable_params": n_trainable if backward else 0,
+                "grad": grad,
+                "trainable_params": n_grad,
+                "lora_rank": a.lora_rank if grad == "lora" else 0,
+                "adapter_dtype": adapter_dtype,
+                "optimizer": "adamw" if train else "none",
                 "gradient_checkpointing": bool(backward and a.gradient_checkpointing),
                 "layers": a.layers,
                 "dim": dim,
@@ -245,31 +342,28 @@ def run(a):
                 "threads": torch.get_num_threads(),
                 "warmup": a.warmup,
                 "repeat": a.repeat,
-                "ms_median": statistics.median(times),
-                "ms_min": min(times),
-                "ms_mean": statistics.fmean(times),
-                "times_ms": times,
-                "peak_mem_bytes": peak,
-                "base_mem_bytes": base,
+                "ms_median": statistics.median(t.times),
+                "ms_min": min(t.times),
+                "ms_mean": statistics.fmean(t.times),
+                "times_ms": t.times,
+                "peak_mem_bytes": t.peak,
+                "base_mem_bytes": t.base,
                 "mem_kind": mem.kind,
-                "finite": finite,
+                "finite": t.finite,
+                "loss": t.first if train else None,
             }
             print(json.dumps(record), flush=True)
             rows.append(record)
-
-            for t in trainable:
-                t.requires_grad_(False)
-            hidden_states.requires_grad_(False)
         del model, trainable
 
     mib = 1048576.0
     print(f"\ndiffusers wan transformer | {device.type} | {a.layers} layers, dim {dim}, {tokens} video + "
-          f"{a.text_len} text tokens, batch {a.batch}, grad {a.grad}"
+          f"{a.text_len} text tokens, batch {a.batch}"
           f"{', checkpointed' if a.gradient_checkpointing else ''}", file=sys.stderr)
-    print(f"{'dtype':<6} {'measurement':<17} {'median ms':>12} {'min ms':>12} {'peak MiB':>12} "
+    print(f"{'dtype':<6} {'measurement':<17} {'grad':<5} {'median ms':>12} {'min ms':>12} {'peak MiB':>12} "
           f"{'over base MiB':>14} finite", file=sys.stderr)
     for r in rows:
-        print(f"{r['dtype']:<6} {r['measurement']:<17} {r['ms_median']:12.1f} {r['ms_min']:12.1f} "
+        print(f"{r['dtype']:<6} {r['measurement']:<17} {r['grad']:<5} {r['ms_median']:12.1f} {r['ms_min']:12.1f} "
               f"{r['peak_mem_bytes'] / mib:12.1f} {(r['peak_mem_bytes'] - r['base_mem_bytes']) / mib:14.1f} "
               f"{'yes' if r['finite'] else 'NO'}", file=sys.stderr)
 

@@ -13,3 +13,7 @@ pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 # does not clash with libtorch's (torch exports none of protobuf's own symbols).
 pkg_check_modules(SENTENCEPIECE REQUIRED sentencepiece)
 find_library(REEL_SENTENCEPIECE_LIBRARY sentencepiece REQUIRED HINTS ${SENTENCEPIECE_LIBRARY_DIRS})
+# Webhooks (src/train): Debian's cpp-httplib is a compiled library (the header only declares),
+# built with OpenSSL, zlib and brotli; its pkg-config flags define the matching
+# CPPHTTPLIB_*_SUPPORT macros, which every includer must share.
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)

@@ -18,6 +18,8 @@ void add_debug_encoder_commands(CLI::App& forward, int& exit_code);
 void add_encode_prompt_command(CLI::App& debug, int& exit_code);
 // debug decode: a video or image to RGB frames in a .safetensors file.
 void add_debug_decode_command(CLI::App& debug, int& exit_code);
+// debug scheduler: a sampler's timesteps, sigmas and trajectory on a stand-in model.
+void add_debug_scheduler_command(CLI::App& debug, int& exit_code);
 // cache: scan the datasets and fill the text-embed, latent and image-embed caches.
 void add_cache_command(CLI::App& app, int& exit_code);
 // train: prepare the caches, train, checkpoint, write the adapter.

@@ -158,6 +158,7 @@ void add_debug_command(CLI::App& app, int& exit_code) {
   add_debug_encoder_commands(*forward, exit_code);
   add_encode_prompt_command(*debug, exit_code);
   add_debug_decode_command(*debug, exit_code);
+  add_debug_scheduler_command(*debug, exit_code);
 
   // Owned by the callback (so by the app): every parse starts from the defaults.
   auto args_ptr = std::make_shared<ForwardArgs>();

@@ -12,6 +12,7 @@
 #include "models/model_source.h"
 
 namespace reel {
+namespace fs = std::filesystem;
 namespace {
 
 class Options {
@@ -161,6 +162,13 @@ TrainerSettings train_settings(const LoadedConfig& config) {
   s.checkpoints_total_limit = o.integer("checkpoints_total_limit", 0);
   s.resume_from_checkpoint = o.text("resume_from_checkpoint");
   s.report_to = o.text("report_to", "none");
+  if (o.has("webhook_config")) {
+    const fs::path base =
+        config.config_file().empty() ? fs::path() : fs::path(config.config_file()).parent_path();
+    s.webhooks = parse_webhook_config(config.get_json("webhook_config"), base);
+    s.webhook_run.project_name = o.text("tracker_project_name") + " " + o.text("tracker_run_name");
+    s.webhook_run.reporting_interval = o.integer("webhook_reporting_interval", 1);
+  }
   if (s.lora.alpha && *s.lora.alpha != static_cast<double>(s.lora.rank) &&
       s.layout == AdapterLayout::kDiffusers) {
     log::warn("lora_alpha ", *s.lora.alpha, " differs from lora_rank ", s.lora.rank,

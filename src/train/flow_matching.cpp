@@ -9,7 +9,7 @@
 
 #include "core/error.h"
 #include "core/shape_text.h"
-#include "train/beta_distribution.h"
+#include "core/beta_distribution.h"
 
 namespace reel {
 namespace {
@@ -142,17 +142,9 @@ LatentSize latent_size_of(c10::IntArrayRef shape) {
               std::to_string(shape.size()) + " dims");
 }
 
-double shift_sigma(double u, double s) {
-  return s * u / (1.0 + (s - 1.0) * u);
-}
-
 at::Tensor shift_sigmas(const at::Tensor& u, double s) {
   const at::Tensor d = u.to(at::kDouble);
   return (s * d / (1.0 + (s - 1.0) * d)).to(u.scalar_type());
-}
-
-double unshift_sigma(double sigma, double s) {
-  return sigma / (s - (s - 1.0) * sigma);
 }
 
 int64_t auto_shift_seq_len(const LatentSize& size, const FlowMatchingConfig& c) {

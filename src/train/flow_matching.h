@@ -31,6 +31,8 @@
 #include <string>
 #include <vector>
 
+#include "core/flow_shift.h"
+
 namespace reel {
 
 // How u is drawn. ST's precedence when several options are set: flow_custom_timesteps, then
@@ -89,12 +91,8 @@ struct LatentSize {
 // The last three dims of [B, C, T, h, w]; of [B, C, h, w] with frames 1.
 LatentSize latent_size_of(c10::IntArrayRef latent_shape);
 
-// sigma = s*u / (1 + (s-1)*u): maps [0, 1] onto itself, pushing mass towards 1 for s > 1.
-double shift_sigma(double u, double s);
-// The same on a tensor (computed in float64, returned in u's dtype).
+// shift_sigma on a tensor (computed in float64, returned in u's dtype).
 at::Tensor shift_sigmas(const at::Tensor& u, double s);
-// The inverse: u = sigma / (s - (s-1)*sigma).
-double unshift_sigma(double sigma, double s);
 
 // seq = T * (h / p) * (w / p) (integer division), the auto shift's sequence length.
 int64_t auto_shift_seq_len(const LatentSize& size, const FlowMatchingConfig& config);

@@ -25,6 +25,7 @@
 #include "train/optimizer_factory.h"
 #include "train/stop_request.h"
 #include "train/training_batch.h"
+#include "train/webhook_sink.h"
 
 namespace reel {
 namespace fs = std::filesystem;
@@ -85,6 +86,7 @@ class Trainer {
   void save_adapter(const fs::path& path, bool ema_weights);
 
   const TrainerSettings& s_;
+  WebhookSink hooks_;
   WanTransformer model_;
   std::optional<AdapterNetwork> network_;
   std::unique_ptr<Optimizer> optimizer_;
@@ -101,6 +103,7 @@ class Trainer {
 Trainer::Trainer(const TrainerSettings& s, const Preparation& prepared,
                  const DatasetConfigs& datasets)
     : s_(s),
+      hooks_(s.webhooks, s.webhook_run),
       model_(load_wan_transformer(s.transformer,
                                   [&] {
                                     WanLoadOptions o;
@@ -272,6 +275,7 @@ void Trainer::save_checkpoint() {
   folder.commit();
   result_.last_checkpoint = target;
   log::info("saved checkpoint ", target.string());
+  hooks_.on_checkpoint(target.string(), global_step_);
 }
 
 void Trainer::restore(const CheckpointFolder& folder) {
@@ -331,6 +335,13 @@ TrainResult Trainer::run() {
   network_->set_training(true);
   Progress progress("training", steps, "step");
   progress.advance(global_step_);
+  WebhookStartInfo start;
+  start.global_step = global_step_;
+  start.max_train_steps = steps;
+  start.micro_batch_size = datasets_.front().prepared->config->train_batch_size;
+  start.total_batch_size = start.micro_batch_size * s_.gradient_accumulation_steps;
+  hooks_.on_start(start);
+  const auto run_start = std::chrono::steady_clock::now();
 
   while (global_step_ < steps) {
     const auto start = std::chrono::steady_clock::now();
@@ -362,6 +373,18 @@ TrainResult Trainer::run() {
     progress.set_postfix(postfix);
     progress.advance();
     if (s_.on_step) s_.on_step(global_step_);
+    WebhookProgressInfo step_info;
+    step_info.step = global_step_;
+    step_info.max_steps = steps;
+    step_info.loss = train_loss;
+    step_info.learning_rate = lr;
+    step_info.epoch = epoch_;
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - run_start).count();
+    const int64_t done = global_step_ - result_.resumed_from;
+    if (done > 0)
+      step_info.eta_seconds = elapsed / done * static_cast<double>(steps - global_step_);
+    hooks_.on_progress(step_info);
 
     const bool interval = s_.checkpoint_step_interval > 0 &&
                           global_step_ % s_.checkpoint_step_interval == 0 && global_step_ < steps;
@@ -388,6 +411,12 @@ TrainResult Trainer::run() {
   }
   write_model_card(s_, global_step_);
   result_.global_step = global_step_;
+  WebhookFinishInfo finish;
+  finish.step = global_step_;
+  finish.epoch = epoch_;
+  finish.output_dir = s_.output_dir.string();
+  hooks_.on_finish(finish);
+  hooks_.flush(std::chrono::steady_clock::now() + std::chrono::seconds(10));
   log::info("trained ", global_step_, " steps; adapter: ", result_.adapter.string());
   return result_;
 }
@@ -396,7 +425,17 @@ TrainResult Trainer::run() {
 
 TrainResult train(const TrainerSettings& settings, const Preparation& prepared,
                   const DatasetConfigs& datasets) {
-  return Trainer(settings, prepared, datasets).run();
+  try {
+    return Trainer(settings, prepared, datasets).run();
+  } catch (const std::exception& e) {
+    // The webhooks hear of a failed run too; a sink of its own, since the trainer's is gone.
+    if (!settings.webhooks.empty()) {
+      WebhookSink hooks(settings.webhooks, settings.webhook_run);
+      hooks.on_error(e.what());
+      hooks.flush(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+    }
+    throw;
+  }
 }
 
 }  // namespace reel

@@ -21,6 +21,8 @@
 #include "train/grad_clip.h"
 #include "train/lr_schedule.h"
 #include "train/optimizer_config.h"
+#include "train/webhook_config.h"
+#include "train/webhook_sink.h"
 
 namespace reel {
 
@@ -67,6 +69,8 @@ struct TrainerSettings {
   int64_t checkpoints_total_limit = 0;
   std::string resume_from_checkpoint;  // "", "latest", a name or a path
   std::string report_to = "none";
+  std::vector<WebhookTarget> webhooks;  // webhook_config
+  WebhookRun webhook_run;
 
   // Called after every optimizer step with the new global step (tests stop a run with it).
   std::function<void(int64_t)> on_step;

@@ -1,4 +1,4 @@
-#include "train/beta_distribution.h"
+#include "core/beta_distribution.h"
 
 #include <gtest/gtest.h>
 
