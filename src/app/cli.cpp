@@ -31,6 +31,7 @@ int run(int argc, char** argv) {
   add_debug_command(app, exit_code);
   add_cache_command(app, exit_code);
   add_train_command(app, exit_code);
+  add_sample_command(app, exit_code);
   add_planned_commands(app, exit_code);
 
   try {

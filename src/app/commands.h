@@ -24,7 +24,9 @@ void add_debug_scheduler_command(CLI::App& debug, int& exit_code);
 void add_cache_command(CLI::App& app, int& exit_code);
 // train: prepare the caches, train, checkpoint, write the adapter.
 void add_train_command(CLI::App& app, int& exit_code);
-// sample, configure, lora, serve: declared so that `--help` shows the whole
+// sample: text-to-video with the base model and adapters, to an mp4.
+void add_sample_command(CLI::App& app, int& exit_code);
+// configure, lora, serve: declared so that `--help` shows the whole
 // tool, and each says plainly that it is not built yet.
 void add_planned_commands(CLI::App& app, int& exit_code);
 

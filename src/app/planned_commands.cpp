@@ -13,8 +13,6 @@ struct Planned {
 };
 
 const Planned kPlanned[] = {
-    {"sample", "Render videos with the base model and an adapter",
-     "reel sample CONFIG --prompt TEXT [--option value ...]"},
     {"configure", "Write a config.json and multidatabackend.json by answering questions",
      "reel configure [DIR]"},
     {"lora", "Convert, merge and inspect adapter files (diffusers and ComfyUI layouts)",

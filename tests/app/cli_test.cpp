@@ -26,7 +26,7 @@ TEST(Cli, VersionNamesLibtorchCudaFfmpegAndGpus) {
 }
 
 TEST(Cli, CommandsNotBuiltYetSaySoAndFail) {
-  for (const char* cmd : {"sample", "configure", "lora", "serve"}) {
+  for (const char* cmd : {"configure", "lora", "serve"}) {
     Result r = reel({cmd, "config.json"});
     EXPECT_EQ(r.code, 2) << cmd;
     EXPECT_TRUE(contains(r.err, std::string("reel ") + cmd + " is not built yet")) << r.err;
