@@ -1,4 +1,5 @@
 #include "app/prepare_settings.h"
+#include "app/validation_settings.h"
 
 #include <ATen/Context.h>
 
@@ -54,9 +55,7 @@ PrepareSettings prepare_settings(const LoadedConfig& c) {
   s.scan.allow_dataset_oversubscription = bool_or(c, "allow_dataset_oversubscription", false);
   s.scan.disable_bucket_pruning = bool_or(c, "disable_bucket_pruning", false);
   s.gradient_accumulation_steps = int_or(c, "gradient_accumulation_steps", 1);
-  for (const char* key : {"validation_prompt", "validation_negative_prompt"}) {
-    if (c.is_set(key) && !c.get_string(key).empty()) s.extra_prompts.push_back(c.get_string(key));
-  }
+  s.extra_prompts = validation_texts(c);
 
   // The encoders run once per entry: on a GPU when there is one, with the text and image
   // encoders in bfloat16 as the official code runs them; the VAE stays float32 (latents are

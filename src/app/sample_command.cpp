@@ -1,28 +1,39 @@
 // `reel sample --model PATH [--lora FILE[:SCALE] ...] --prompt TEXT [--negative TEXT]
-// [--steps N --guidance G --frames F --resolution WxH --seed S --shift S --scheduler NAME
-// --fps F] --output out.mp4`: text-to-video with the base model and any adapters, merged
-// into the weights at their scales.
+// [--image FILE] [--steps N --guidance G --frames F --resolution WxH --seed S --shift S
+// --scheduler NAME --fps F] [--skip-layers 9,10 ...] --output out.mp4`: text- or
+// image-to-video with the base model and any adapters, merged into the weights at their
+// scales. A Wan 2.2 pipeline with transformer_2/ samples with both experts, switching at the
+// boundary of its model_index.json.
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "adapters/adapter_network.h"
 #include "adapters/lora_file.h"
 #include "app/commands.h"
 #include "core/error.h"
+#include "core/json_file.h"
 #include "core/log.h"
+#include "media/video_decoder.h"
 #include "media/video_encoder.h"
 #include "models/component_path.h"
 #include "models/text/prompt_encoder.h"
+#include "models/vision/clip_image_preprocess.h"
+#include "models/vision/clip_vision.h"
+#include "models/vision/clip_vision_loader.h"
 #include "models/wan/wan_transformer_loader.h"
 #include "models/wan/wan_vae_loader.h"
-#include "sample/text_to_video.h"
+#include "sample/video_pipeline.h"
 
 namespace reel {
 namespace {
+namespace fs = std::filesystem;
 
 struct SampleArgs {
-  std::string model, output, resolution = "832x480";
+  std::string model, output, resolution = "832x480", image, negative, prompt;
+  std::string skip_mode = "sd3";
   std::vector<std::string> loras;
+  std::vector<int64_t> skip_layers;
   VideoRequest request;
   double fps = 16;
 };
@@ -54,8 +65,30 @@ std::pair<std::string, double> lora_and_scale(const std::string& text) {
   return {text, 1.0};
 }
 
+void merge_loras(WanTransformer& transformer, const std::vector<std::string>& loras) {
+  for (const std::string& spec : loras) {
+    auto [file, scale] = lora_and_scale(spec);
+    AdapterNetwork net = AdapterNetwork::from_weights(transformer, load_adapter_file(file).modules);
+    net.set_multiplier(scale);
+    net.merge_into_base();
+    log::info("merged ", file, " at scale ", scale, " (", net.size(), " modules)");
+  }
+}
+
+// diffusers' boundary_ratio of a two-expert pipeline (model_index.json), 0.875 when unsaid.
+double boundary_ratio(const fs::path& model) {
+  const fs::path index = model / "model_index.json";
+  if (!fs::exists(index)) return 0.875;
+  const nlohmann::json j = read_json_object(index, "the pipeline's model_index.json");
+  return j.contains("boundary_ratio") && j["boundary_ratio"].is_number()
+             ? j["boundary_ratio"].get<double>()
+             : 0.875;
+}
+
 void run_sample(SampleArgs a) {
   parse_resolution(a.resolution, a.request);
+  a.request.skip_layers.layers = a.skip_layers;
+  a.request.skip_layers.mode = parse_skip_layer_mode(a.skip_mode);
   // Checked before any weights load: the VAE's config gives the pixel multiple (Wan's patch
   // is 2 latent pixels), so a bad size fails in a second, not after loading 14B weights.
   const ComponentPath vae_path = find_component(a.model, "vae");
@@ -63,18 +96,62 @@ void run_sample(SampleArgs a) {
     check_video_request(a.request, read_wan_vae_config(vae_path.config).spatial_factor() * 2);
   }
   WanTransformer transformer = load_wan_transformer(a.model);
-  for (const std::string& spec : a.loras) {
-    auto [file, scale] = lora_and_scale(spec);
-    AdapterNetwork net = AdapterNetwork::from_weights(transformer, load_adapter_file(file).modules);
-    net.set_multiplier(scale);
-    net.merge_into_base();
-    log::info("merged ", file, " at scale ", scale, " (", net.size(), " modules)");
+  merge_loras(transformer, a.loras);
+  std::optional<WanTransformer> transformer_2;
+  Denoisers denoisers{&transformer};
+  if (fs::is_directory(fs::path(a.model) / "transformer_2")) {
+    WanLoadOptions o;
+    o.subfolder = "transformer_2";
+    transformer_2.emplace(load_wan_transformer(a.model, o));
+    merge_loras(*transformer_2, a.loras);
+    denoisers.transformer_2 = &*transformer_2;
+    denoisers.boundary_ratio = boundary_ratio(a.model);
+    log::info("two experts: transformer (high noise) down to t = ", denoisers.boundary_ratio * 1000,
+              ", then transformer_2");
   }
+  const bool i2v = transformer.config().in_channels != transformer.config().out_channels;
+  if (i2v && a.image.empty()) {
+    throw Error("this model is image-to-video: it needs a first frame")
+        .key("--image")
+        .hint("pass --image FILE (an image or a video whose first frame is used)");
+  }
+  if (!i2v && !a.image.empty()) {
+    throw Error("this model is text-to-video and takes no image").key("--image");
+  }
+
   WanVae vae = load_wan_vae(a.model);
-  PromptEncoder prompts = PromptEncoder::load(a.model, a.model);
-  check_video_request(a.request,
-                      vae.config().spatial_factor() * transformer.config().patch_size[1]);
-  const at::Tensor frames = text_to_video(transformer, vae, prompts, a.request);
+  a.request.latent_factor = vae.config().spatial_factor();
+  check_video_request(a.request, a.request.latent_factor * transformer.config().patch_size[1]);
+  PromptEmbeds embeds;
+  {
+    PromptEncoder prompts = PromptEncoder::load(a.model, a.model);
+    const at::Tensor e = prompts.encode_prompts({a.prompt, a.negative}).prompt_embeds;
+    embeds = {e.narrow(0, 0, 1), e.narrow(0, 1, 1)};
+  }  // the text encoder is freed before sampling
+
+  std::optional<ImageCondition> condition;
+  if (i2v) {
+    DecodeRequest first;
+    first.max_frames = 1;
+    first.width = static_cast<int>(a.request.width);
+    first.height = static_cast<int>(a.request.height);
+    const at::Tensor image = decode_frames(a.image, first)[0];
+    std::optional<ClipVisionModel> clip;
+    ClipPreprocessConfig clip_config;
+    if (transformer.config().image_dim) {
+      const ComponentPath encoder = find_component(a.model, "image_encoder");
+      clip.emplace(load_clip_vision(encoder.weights));
+      clip_config.image_size = clip->config().image_size;
+      const fs::path processor = fs::path(a.model) / "image_processor" / "preprocessor_config.json";
+      if (fs::exists(processor)) clip_config = read_clip_preprocess_config(processor.string());
+    }
+    condition = encode_image_condition(vae, image, a.request.frames, at::kCPU,
+                                       clip ? &*clip : nullptr, &clip_config);
+  }
+
+  const at::Tensor latents =
+      sample_video_latents(denoisers, embeds, condition ? &*condition : nullptr, a.request);
+  const at::Tensor frames = decode_video(vae, latents);
   EncodeOptions encode;
   encode.fps = a.fps;
   encode_mp4(a.output, frames, encode);
@@ -86,21 +163,35 @@ void run_sample(SampleArgs a) {
 
 void add_sample_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<SampleArgs>();
+  VideoRequest& r = args->request;
   CLI::App* cmd = app.add_subcommand("sample", "Render a video with the base model and adapters");
   cmd->add_option("--model", args->model, "Diffusers pipeline folder")->required();
   cmd->add_option("--lora", args->loras, "Adapter file, optionally FILE:SCALE (repeatable)");
-  cmd->add_option("--prompt", args->request.prompt, "The prompt")->required();
-  cmd->add_option("--negative", args->request.negative_prompt, "Negative prompt");
-  cmd->add_option("--steps", args->request.steps, "Sampling steps")->capture_default_str();
-  cmd->add_option("--guidance", args->request.guidance, "CFG scale (<= 1: none)")
+  cmd->add_option("--prompt", args->prompt, "The prompt")->required();
+  cmd->add_option("--negative", args->negative, "Negative prompt");
+  cmd->add_option("--image", args->image, "First frame (image or video) of an I2V model");
+  cmd->add_option("--steps", r.steps, "Sampling steps")->capture_default_str();
+  cmd->add_option("--guidance", r.guidance, "CFG scale (<= 1: none)")->capture_default_str();
+  cmd->add_option("--guidance-2", r.guidance_2,
+                  "CFG scale of the low-noise expert (Wan 2.2; <= 0: --guidance)")
       ->capture_default_str();
-  cmd->add_option("--frames", args->request.frames, "Frames, 4k+1")->capture_default_str();
+  cmd->add_option("--frames", r.frames, "Frames, 4k+1")->capture_default_str();
   cmd->add_option("--resolution", args->resolution, "WIDTHxHEIGHT")->capture_default_str();
-  cmd->add_option("--seed", args->request.seed, "Noise seed")->capture_default_str();
-  cmd->add_option("--shift", args->request.shift, "Flow shift")->capture_default_str();
-  cmd->add_option("--scheduler", args->request.scheduler,
+  cmd->add_option("--seed", r.seed, "Noise seed")->capture_default_str();
+  cmd->add_option("--shift", r.shift, "Flow shift")->capture_default_str();
+  cmd->add_option("--scheduler", r.scheduler,
                   "unipc, unipc-wan, euler, euler-st, euler-betas or dpm++")
       ->capture_default_str();
+  cmd->add_option("--skip-layers", args->skip_layers,
+                  "Skip-layer guidance: blocks to skip (e.g. 9 or 9,10)")
+      ->delimiter(',');
+  cmd->add_option("--skip-start", r.skip_layers.start, "SLG window start (fraction of steps)")
+      ->capture_default_str();
+  cmd->add_option("--skip-stop", r.skip_layers.stop, "SLG window end (fraction of steps)")
+      ->capture_default_str();
+  cmd->add_option("--skip-scale", r.skip_layers.scale, "SLG scale (sd3 mode)")
+      ->capture_default_str();
+  cmd->add_option("--skip-mode", args->skip_mode, "sd3 or simpletuner")->capture_default_str();
   cmd->add_option("--fps", args->fps, "Frames per second of the mp4")->capture_default_str();
   cmd->add_option("--output", args->output, "The .mp4 to write")->required();
   cmd->callback([args, &exit_code] {

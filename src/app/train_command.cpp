@@ -8,6 +8,7 @@
 #include "app/preparation_report.h"
 #include "app/prepare_settings.h"
 #include "app/train_settings.h"
+#include "app/validation_settings.h"
 #include "config/dataset_config_loader.h"
 #include "config/dataset_defaults.h"
 #include "config/options_reference.h"
@@ -25,9 +26,13 @@ int run_train(const std::vector<std::string>& args) {
                                                 dataset_defaults(config), diagnostics);
   throw_if_errors(diagnostics);
   TrainerSettings settings = train_settings(config);
-  Preparation prepared = prepare_caches(datasets, prepare_settings(config));
+  const PrepareSettings prepare = prepare_settings(config);
+  Preparation prepared = prepare_caches(datasets, prepare);
   std::cout << format_preparation(prepared) << std::flush;
   if (!prepared.ok()) return 1;
+  std::optional<ValidationRenderer> renderer =
+      validation_renderer(config, settings, prepare, prepared, datasets);
+  settings.validation = validation_hook(config, renderer ? &*renderer : nullptr);
 
   TrainResult r = train(settings, prepared, datasets);
   if (r.stopped) {
@@ -42,6 +47,9 @@ int run_train(const std::vector<std::string>& args) {
             << "\nadapter: " << r.adapter.string()
             << "\nmodel card: " << (settings.output_dir / "README.md").string()
             << "\nmetrics: " << (settings.output_dir / "metrics.jsonl").string() << "\n";
+  if (renderer) {
+    std::cout << "validation videos: " << (settings.output_dir / "validation").string() << "\n";
+  }
   return 0;
 }
 

@@ -1,4 +1,5 @@
 #include "app/train_settings.h"
+#include "app/option_reader.h"
 
 #include <ATen/Context.h>
 
@@ -15,21 +16,7 @@ namespace reel {
 namespace fs = std::filesystem;
 namespace {
 
-class Options {
- public:
-  explicit Options(const LoadedConfig& c) : c_(c) {}
-  bool has(const std::string& k) const { return c_.is_set(k) && !c_.get_string(k).empty(); }
-  std::string text(const std::string& k, const std::string& d = "") const {
-    return has(k) ? c_.get_string(k) : d;
-  }
-  double number(const std::string& k, double d) const { return has(k) ? c_.get_double(k) : d; }
-  int64_t integer(const std::string& k, int64_t d) const { return has(k) ? c_.get_int(k) : d; }
-  bool flag(const std::string& k, bool d) const { return has(k) ? c_.get_bool(k) : d; }
-  const LoadedConfig& config() const { return c_; }
-
- private:
-  const LoadedConfig& c_;
-};
+using Options = OptionReader;
 
 at::ScalarType precision(const std::string& name) {
   if (name == "bf16") return at::kBFloat16;

@@ -127,7 +127,8 @@ std::vector<Option> declare() {
       Decl("framerate", T::kInt, "model",
            "Frames per second of the rendered videos; an int or a numeric string.")
           .def("15")
-          .at_least(1),
+          .at_least(1)
+          .built(),
       Decl("wan_force_2_1_time_embedding", T::kBool, "model",
            "Use the Wan 2.1 time-embedding path.")
           .def("false"),
@@ -323,32 +324,45 @@ std::vector<Option> declare() {
           .def("latest")
           .empty_ok()
           .built(),
-      Decl("disable_benchmark", T::kBool, "training", "Skip the startup benchmark.").def("false"),
+      Decl("disable_benchmark", T::kBool, "training", "Skip the startup benchmark.")
+          .def("false")
+          .built(),
 
       // validation
       Decl("validation_step_interval", T::kInt, "validation",
            "Validate every N steps (legacy: validation_steps).")
           .def("100")
-          .at_least(1),
+          .at_least(1)
+          .built(),
       Decl("validation_disable", T::kBool, "validation", "Never render validation videos.")
-          .def("false"),
-      Decl("validation_prompt", T::kString, "validation", "Single validation prompt.").empty_ok(),
+          .def("false")
+          .built(),
+      Decl("validation_prompt", T::kString, "validation", "Single validation prompt.")
+          .empty_ok()
+          .built(),
       Decl("validation_negative_prompt", T::kString, "validation",
            "Negative prompt; \"\" = empty negative prompt.")
           .def("blurry, cropped, ugly")
-          .empty_ok(),
-      Decl("validation_guidance", T::kFloat, "validation", "CFG scale.").def("7.5").at_least(0),
+          .empty_ok()
+          .built(),
+      Decl("validation_guidance", T::kFloat, "validation", "CFG scale.")
+          .def("7.5")
+          .at_least(0)
+          .built(),
       Decl("validation_num_inference_steps", T::kInt, "validation",
            "Sampling steps; Wan wants 40 to 50.")
           .def("30")
-          .at_least(1),
+          .at_least(1)
+          .built(),
       Decl("validation_resolution", T::kString, "validation",
            "WxH list: \"832x480\", \"480\" (square), comma-separated.")
-          .def("256"),
+          .def("256")
+          .built(),
       Decl("validation_num_video_frames", T::kInt, "validation",
            "Frames per validation video. Default 81; at most 81 are rendered.")
-          .at_least(1),
-      Decl("validation_seed", T::kInt, "validation", "Validation seed."),
+          .at_least(1)
+          .built(),
+      Decl("validation_seed", T::kInt, "validation", "Validation seed.").built(),
       Decl("validation_seed_source", T::kEnum, "validation", "Device of the validation RNG.")
           .def("cpu")
           .one_of({"cpu", "gpu"}),
@@ -356,47 +370,59 @@ std::vector<Option> declare() {
            "Sampler (Wan default unipc). flow_matching and euler_betas are Reel-only.")
           .one_of({"ddim", "ddpm", "euler", "euler-a", "unipc", "dpm++", "perflow", "flow_matching",
                    "euler_betas"})
-          .empty_ok(),
+          .empty_ok()
+          .built(),
       Decl("validation_guidance_skip_layers", T::kList, "validation",
-           "Skip-layer guidance layers, e.g. [9]; all listed layers apply."),
+           "Skip-layer guidance layers, e.g. [9]; all listed layers apply.")
+          .built(),
       Decl("validation_guidance_skip_layers_start", T::kFloat, "validation",
            "Start of the SLG window (fraction of the steps).")
           .def("0.01")
-          .range(0, 1),
+          .range(0, 1)
+          .built(),
       Decl("validation_guidance_skip_layers_stop", T::kFloat, "validation",
            "End of the SLG window (fraction of the steps).")
           .def("0.2")
-          .range(0, 1),
+          .range(0, 1)
+          .built(),
       Decl("validation_guidance_skip_scale", T::kFloat, "validation",
            "SLG scale (unused by the Wan pipeline).")
-          .def("2.8"),
+          .def("2.8")
+          .built(),
       Decl("validation_guidance_skip_mode", T::kEnum, "validation",
            "Reel-only. sd3 = SD3-style skip-layer guidance; simpletuner = ST's behaviour.")
           .def("sd3")
-          .one_of({"sd3", "simpletuner"}),
+          .one_of({"sd3", "simpletuner"})
+          .built(),
       Decl("validation_disable_unconditional", T::kBool, "validation",
            "Skip the unconditional pass; forced true for Wan.")
           .def("true"),
       Decl("validation_using_datasets", T::kBool, "validation",
            "Validate img2img-style from dataset samples."),
       Decl("user_prompt_library", T::kPath, "validation",
-           "JSON file {nickname: prompt}; nicknames become file names."),
+           "JSON file {nickname: prompt}; nicknames become file names.")
+          .built(),
       Decl("validation_prompt_library", T::kBool, "validation",
            "Also render ST's built-in prompt library.")
           .def("false"),
       Decl("validation_on_startup", T::kBool, "validation", "Validate before the first step.")
-          .def("false"),
+          .def("false")
+          .built(),
       Decl("validation_preview", T::kBool, "validation", "Stream Tiny-AE previews while sampling.")
-          .def("false"),
+          .def("false")
+          .built(),
       Decl("validation_preview_steps", T::kInt, "validation", "Preview every N sampling steps.")
           .def("1")
-          .at_least(1),
+          .at_least(1)
+          .built(),
       Decl("ema_validation", T::kEnum, "validation", "Which weights validation renders.")
           .def("comparison")
-          .one_of({"none", "ema_only", "comparison"}),
+          .one_of({"none", "ema_only", "comparison"})
+          .built(),
       Decl("wan_validation_load_other_stage", T::kBool, "validation",
            "Wan 2.2: load the other expert for validation.")
-          .def("false"),
+          .def("false")
+          .built(),
       Decl("eval_steps_interval", T::kInt, "validation", "Evaluation loss every N steps.")
           .at_least(1),
       Decl("eval_timesteps", T::kInt, "validation", "Timesteps of the evaluation loss.")
@@ -490,9 +516,11 @@ std::vector<Option> declare() {
       Decl("tracker_project_name", T::kString, "logging", "Tracker project.").def("simpletuner"),
       Decl("tracker_run_name", T::kString, "logging", "Tracker run.").def("simpletuner-testing"),
       Decl("webhook_config", T::kPathOrJson, "logging",
-           "Webhook configuration: a JSON file or the JSON inline."),
+           "Webhook configuration: a JSON file or the JSON inline.")
+          .built(),
       Decl("webhook_reporting_interval", T::kInt, "logging", "Webhook report every N steps.")
-          .at_least(1),
+          .at_least(1)
+          .built(),
 
       // publishing
       Decl("push_to_hub", T::kBool, "publishing",

@@ -4,8 +4,11 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/csrc/autograd/autograd.h>
 
+#include <ATen/Context.h>
 #include <chrono>
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "adapters/lora_file.h"
 #include "core/atomic_file.h"
@@ -16,12 +19,12 @@
 #include "core/safetensors.h"
 #include "core/safetensors_writer.h"
 #include "data/bucket_sampler.h"
+#include "models/wan/wan_i2v_inputs.h"
 #include "models/wan/wan_transformer_loader.h"
 #include "train/caption_dropout.h"
 #include "train/checkpoint_folders.h"
 #include "train/metrics_log.h"
 #include "train/model_card.h"
-#include "train/model_inputs.h"
 #include "train/optimizer_factory.h"
 #include "train/stop_request.h"
 #include "train/training_batch.h"
@@ -67,6 +70,12 @@ BatchLoader make_loader(const DatasetPreparation& d, const DatasetConfigs& all,
                      std::move(images), {image_to_video});
 }
 
+// The default CUDA generator, as a handle whose state can be set (the context hands it out
+// const; the handle shares the generator).
+at::Generator cuda_generator() {
+  return at::globalContext().defaultGenerator(at::Device(at::kCUDA, 0));
+}
+
 at::Generator cpu_generator(uint64_t seed) {
   return at::make_generator<at::CPUGeneratorImpl>(seed);
 }
@@ -84,6 +93,9 @@ class Trainer {
   void save_checkpoint();
   void restore(const CheckpointFolder& folder);
   void save_adapter(const fs::path& path, bool ema_weights);
+  // Runs `fn` with the EMA weights in place of the trained ones, then puts those back.
+  void with_ema_weights(const std::function<void()>& fn);
+  void validate();
 
   const TrainerSettings& s_;
   WebhookSink hooks_;
@@ -221,6 +233,20 @@ double Trainer::micro_step(int64_t micro) {
   return loss.loss.item<double>();
 }
 
+void Trainer::with_ema_weights(const std::function<void()>& fn) {
+  NamedTensors trained;
+  for (const auto& [name, t] : network_->named_parameters())
+    trained.emplace_back(name, t.detach().clone());
+  network_->load_parameters(ema_->shadow());
+  try {
+    fn();
+  } catch (...) {
+    network_->load_parameters(trained);
+    throw;
+  }
+  network_->load_parameters(trained);
+}
+
 void Trainer::save_adapter(const fs::path& path, bool ema_weights) {
   AdapterSaveOptions o;
   o.layout = s_.layout;
@@ -231,13 +257,45 @@ void Trainer::save_adapter(const fs::path& path, bool ema_weights) {
   o.lycoris_config = s_.lycoris_config_text;
   o.metadata["modelspec.title"] = s_.output_dir.filename().string();
   if (!ema_weights) return save_adapter_network(path, *network_, o);
-  // The EMA file: the shadow tensors in place of the trained ones, saved the same way.
-  NamedTensors trained;
-  for (const auto& [name, t] : network_->named_parameters())
-    trained.emplace_back(name, t.detach().clone());
-  network_->load_parameters(ema_->shadow());
-  save_adapter_network(path, *network_, o);
-  network_->load_parameters(trained);
+  with_ema_weights([&] { save_adapter_network(path, *network_, o); });
+}
+
+// Renders the validation videos with the weights ema_validation asks for. Every global
+// generator is saved and restored around it, and nothing here touches the trainer's own,
+// so the run continues exactly as it would have without validation. A failed validation
+// is reported and training goes on: a video is not worth a run.
+void Trainer::validate() {
+  const ValidationHook& v = s_.validation;
+  log::info("validation at step ", global_step_);
+  hooks_.on_validation_start(global_step_);
+  at::Generator cpu = at::detail::getDefaultCPUGenerator();
+  const at::Tensor cpu_state = cpu.get_state();
+  std::optional<at::Tensor> cuda_state;
+  if (at::hasCUDA()) {
+    cuda_state = cuda_generator().get_state();
+  }
+  network_->set_training(false);
+  const ValidationPreviewSink preview = [&](const WebhookPreviewInfo& p) {
+    hooks_.on_validation_preview(p);
+  };
+  auto render = [&](const std::string& suffix) {
+    for (const WebhookValidationInfo& info : v.render(global_step_, model_, suffix, preview))
+      hooks_.on_validation(info);
+  };
+  try {
+    if (!ema_ || v.ema != EmaValidation::kEmaOnly) render("");
+    if (ema_ && v.ema != EmaValidation::kNone) {
+      with_ema_weights([&] { render(v.ema == EmaValidation::kComparison ? "_ema" : ""); });
+    }
+  } catch (const std::exception& e) {
+    log::error("validation at step ", global_step_, " failed: ", e.what(), "; training goes on");
+  }
+  network_->set_training(true);
+  cpu.set_state(cpu_state);
+  if (cuda_state) {
+    cuda_generator().set_state(*cuda_state);
+  }
+  hooks_.on_validation_end(global_step_);
 }
 
 // checkpoint-<step>/: the adapter (a loadable file), training_state.safetensors (optimizer,
@@ -342,6 +400,7 @@ TrainResult Trainer::run() {
   start.total_batch_size = start.micro_batch_size * s_.gradient_accumulation_steps;
   hooks_.on_start(start);
   const auto run_start = std::chrono::steady_clock::now();
+  if (global_step_ == 0 && validation_due(s_.validation, 0, steps)) validate();
 
   while (global_step_ < steps) {
     const auto start = std::chrono::steady_clock::now();
@@ -392,6 +451,7 @@ TrainResult Trainer::run() {
       metrics.flush();
       save_checkpoint();
     }
+    if (!stop.requested() && validation_due(s_.validation, global_step_, steps)) validate();
     if (stop.requested()) {
       progress.finish();
       log::info("stopped at step ", global_step_, "; resume with resume_from_checkpoint latest");

@@ -21,6 +21,7 @@
 #include "train/grad_clip.h"
 #include "train/lr_schedule.h"
 #include "train/optimizer_config.h"
+#include "train/validation_hook.h"
 #include "train/webhook_config.h"
 #include "train/webhook_sink.h"
 
@@ -71,6 +72,7 @@ struct TrainerSettings {
   std::string report_to = "none";
   std::vector<WebhookTarget> webhooks;  // webhook_config
   WebhookRun webhook_run;
+  ValidationHook validation;  // no render function: no validation
 
   // Called after every optimizer step with the new global step (tests stop a run with it).
   std::function<void(int64_t)> on_step;

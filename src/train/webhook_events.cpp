@@ -142,6 +142,29 @@ json webhook_validation_event(const WebhookValidationInfo& info) {
        {{"global_step", info.step}, {"shortname", info.shortname}, {"prompt", info.prompt}}}};
 }
 
+std::optional<json> webhook_preview_event(const WebhookPreviewInfo& info) {
+  std::string bytes;
+  if (!read_file(info.image, bytes)) {
+    log::warn("webhook: cannot read validation preview ", info.image.string(), "; not sent");
+    return std::nullopt;
+  }
+  const std::string label =
+      std::to_string(info.sampling_step) + "/" + std::to_string(info.num_steps);
+  return json{{"type", "validation.image"},
+              {"title", "Validation preview: " + info.shortname + " (" + label + ")"},
+              {"message", "Validation preview " + label + " for " + info.shortname},
+              {"body", info.prompt},
+              {"images", json::array({"data:image/png;base64," + base64_encode(bytes)})},
+              {"data",
+               {{"step", info.step},
+                {"global_step", info.step},
+                {"resolution", info.resolution},
+                {"validation_type", "intermediary"},
+                {"prompt", info.prompt},
+                {"shortname", info.shortname},
+                {"step_label", label}}}};
+}
+
 json webhook_stage_event(const std::string& key, const std::string& label,
                          const std::string& status, const std::string& message) {
   json event{

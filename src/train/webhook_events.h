@@ -10,6 +10,8 @@
 //                        mime_type}...]} (media read from the files the validation wrote)
 //   notification         an error: severity error, title "Fatal Error", data {status: error};
 //                        followed by training.status {status: failed}
+//   validation.image     a validation preview: {title, message, body, images: [data URI],
+//                        data {step, resolution, validation_type, prompt, step_label}}
 //   lifecycle.stage      {stage {key, label, status, progress}}: validation running/completed,
 //                        and training_complete at the end
 #pragma once
@@ -53,6 +55,15 @@ struct WebhookValidationInfo {
   std::vector<std::filesystem::path> videos;  // MP4 files
 };
 
+// A preview of a validation video mid-sampling (validation_preview).
+struct WebhookPreviewInfo {
+  int64_t step = 0;  // the training step
+  std::string shortname, prompt;
+  std::string resolution;                    // "832x480"
+  int64_t sampling_step = 0, num_steps = 0;  // 1-based
+  std::filesystem::path image;               // PNG
+};
+
 struct WebhookFinishInfo {
   int64_t step = 0;
   int64_t epoch = 0;
@@ -68,6 +79,10 @@ nlohmann::json webhook_checkpoint_event(const std::string& path, int64_t step);
 // Files that cannot be read are left out with one warning each.
 nlohmann::json webhook_validation_event(const WebhookValidationInfo& info);
 // status: running, completed, failed, skipped, cancelled (ST's stage statuses).
+// type validation.image (spec/validation.md §8): title, message, body (the prompt), the
+// image as a data URI in images, data {step, resolution, validation_type, prompt,
+// step_label "i/N"}. Nothing when the image cannot be read (one warning).
+std::optional<nlohmann::json> webhook_preview_event(const WebhookPreviewInfo& info);
 nlohmann::json webhook_stage_event(const std::string& key, const std::string& label,
                                    const std::string& status, const std::string& message);
 std::vector<nlohmann::json> webhook_error_events(const std::string& message);

@@ -181,6 +181,15 @@ void WebhookSink::on_validation(const WebhookValidationInfo& info) {
   });
 }
 
+void WebhookSink::on_validation_preview(const WebhookPreviewInfo& info) {
+  if (targets_.empty()) return;
+  guarded("validation preview", [&] {
+    if (std::optional<json> event = webhook_preview_event(info)) {
+      emit(std::move(*event), WebhookLevel::kInfo);
+    }
+  });
+}
+
 void WebhookSink::on_validation_end(int64_t step) {
   if (targets_.empty()) return;
   guarded("validation end", [&] {

@@ -45,7 +45,8 @@ class WebhookSink {
   void on_progress(const WebhookProgressInfo& info);  // skipped off the reporting interval
   void on_checkpoint(const std::string& path, int64_t step);
   void on_validation_start(int64_t step);
-  void on_validation(const WebhookValidationInfo& info);  // one per prompt
+  void on_validation(const WebhookValidationInfo& info);       // one per prompt
+  void on_validation_preview(const WebhookPreviewInfo& info);  // raw backends only
   void on_validation_end(int64_t step);
   void on_error(const std::string& message);
   void on_finish(const WebhookFinishInfo& info);

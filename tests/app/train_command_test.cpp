@@ -14,6 +14,7 @@
 
 #include "app/run_reel.h"
 #include "core/safetensors.h"
+#include "media/media_info.h"
 #include "support/temp_dir.h"
 #include "test_paths.h"
 #include "train/checkpoint_folders.h"
@@ -128,6 +129,74 @@ TEST_F(TrainCommand, AKilledRunResumesToTheUninterruptedResult) {
   ASSERT_EQ(a_file.tensors().size(), b_file.tensors().size());
   for (const TensorInfo& t : a_file.tensors())
     EXPECT_TRUE(at::equal(a_file.tensor(t.name), b_file.tensor(t.name))) << t.name;
+}
+
+// Validation during `reel train`: videos, contact sheets and previews at the steps asked for
+// (the start, every interval, the end), EMA copies beside them, and the very losses of the
+// same run without validation.
+TEST_F(TrainCommand, ValidationWritesVideosAtItsStepsAndKeepsTheLosses) {
+  std::vector<std::string> plain = args("plain");
+  plain.insert(plain.end(), {"--max_train_steps", "6"});
+  ASSERT_EQ(reel(plain).code, 0);
+
+  const fs::path library = dir_.write("prompts.json", R"({"red/ball": "a red ball"})");
+  std::vector<std::string> validated = args("validated");
+  validated.insert(validated.end(), {"--max_train_steps",
+                                     "6",
+                                     "--validation_prompt",
+                                     "a zoom into the mandelbrot set",
+                                     "--user_prompt_library",
+                                     library.string(),
+                                     "--validation_step_interval",
+                                     "3",
+                                     "--validation_resolution",
+                                     "32x16",
+                                     "--validation_num_video_frames",
+                                     "7",
+                                     "--validation_num_inference_steps",
+                                     "2",
+                                     "--validation_guidance",
+                                     "3",
+                                     "--validation_preview",
+                                     "true",
+                                     "--validation_preview_steps",
+                                     "2",
+                                     "--use_ema",
+                                     "true",
+                                     "--ema_validation",
+                                     "comparison",
+                                     "--framerate",
+                                     "12"});
+  Result r = reel(validated);
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "validation videos: " + (dir_ / "validated/validation").string()))
+      << r.out;
+  EXPECT_EQ(test::dir_entries(dir_ / "validated/validation"),
+            (std::vector<std::string>{"step-0", "step-3", "step-6"}));
+  const fs::path step3 = dir_ / "validated/validation/step-3";
+  EXPECT_EQ(test::dir_entries(step3),
+            (std::vector<std::string>{
+                "previews", "red_ball.mp4", "red_ball.png", "red_ball_ema.mp4", "red_ball_ema.png",
+                "validation.mp4", "validation.png", "validation_ema.mp4", "validation_ema.png"}));
+  // 7 frames is not 4k+1: rounded down to 5, with a warning.
+  const MediaInfo info = probe_media(step3 / "validation.mp4");
+  EXPECT_EQ(info.frame_count, 5);
+  EXPECT_EQ(info.width, 32);
+  EXPECT_EQ(info.height, 16);
+  EXPECT_DOUBLE_EQ(info.fps, 12.0);
+  EXPECT_TRUE(fs::exists(step3 / "previews/validation-1of2.png"));
+  EXPECT_TRUE(fs::exists(step3 / "previews/validation-2of2.png"));
+  EXPECT_EQ(losses("validated"), losses("plain"));
+}
+
+TEST_F(TrainCommand, BadValidationSettingsFailBeforeTraining) {
+  std::vector<std::string> a = args("bad");
+  a.insert(a.end(), {"--validation_prompt", "a cat", "--validation_resolution", "30x16"});
+  Result r = reel(a);
+  EXPECT_NE(r.code, 0);
+  EXPECT_TRUE(contains(r.err, "validation_resolution")) << r.err;
+  EXPECT_TRUE(contains(r.err, "30x16")) << r.err;
+  EXPECT_FALSE(fs::exists(dir_ / "bad/metrics.jsonl"));
 }
 
 }  // namespace

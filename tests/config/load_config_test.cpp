@@ -223,13 +223,11 @@ TEST(LoadConfig, UnsupportedFlavourNamesTheSupportedOnes) {
 
 TEST(LoadConfig, AcceptedButNotBuiltOptionsGetOneNoticeEach) {
   TempDir dir;
-  auto config =
-      load_json(dir, {{"validation_guidance", 4.0}, {"validation_num_inference_steps", 4}},
-                {"--validation_num_inference_steps=8"});
-  EXPECT_EQ(
-      count_diags(config.diagnostics(), Severity::kNotice, "validation_guidance", "not built yet"),
-      1);
-  EXPECT_EQ(count_diags(config.diagnostics(), Severity::kNotice, "validation_num_inference_steps",
+  auto config = load_json(dir, {{"eval_timesteps", 4}, {"validation_using_datasets", true}},
+                          {"--eval_timesteps=8"});
+  EXPECT_EQ(count_diags(config.diagnostics(), Severity::kNotice, "eval_timesteps", "not built yet"),
+            1);
+  EXPECT_EQ(count_diags(config.diagnostics(), Severity::kNotice, "validation_using_datasets",
                         "not built yet"),
             1);
   // Built options and options left at their default are quiet.

@@ -128,7 +128,8 @@ TEST(OptionTable, WanAndReelDefaultsFollowTheSpec) {
 }
 
 // `reel config check` tells users which of their options do nothing yet; an option is marked
-// built only with the feature behind it (the foundation, `reel cache` and `reel train`).
+// built only with the feature behind it (the foundation, `reel cache`, `reel train` and its
+// validation).
 TEST(OptionTable, OnlyImplementedOptionsAreMarkedBuilt) {
   std::set<std::string> built;
   for (const auto& o : reel_options()) {
@@ -161,7 +162,17 @@ TEST(OptionTable, OnlyImplementedOptionsAreMarkedBuilt) {
           "wan_boundary_ratio", "caption_dropout_probability", "use_ema", "ema_decay",
           "ema_update_interval", "seed", "max_train_steps", "num_train_epochs",
           "data_backend_sampling", "checkpoint_step_interval", "checkpoints_total_limit",
-          "resume_from_checkpoint", "report_to"}));
+          "resume_from_checkpoint", "report_to",
+          // webhooks and validation during training
+          "webhook_config", "webhook_reporting_interval", "disable_benchmark", "framerate",
+          "validation_step_interval", "validation_disable", "validation_prompt",
+          "validation_negative_prompt", "validation_guidance", "validation_num_inference_steps",
+          "validation_resolution", "validation_num_video_frames", "validation_seed",
+          "validation_noise_scheduler", "validation_guidance_skip_layers",
+          "validation_guidance_skip_layers_start", "validation_guidance_skip_layers_stop",
+          "validation_guidance_skip_scale", "validation_guidance_skip_mode", "user_prompt_library",
+          "validation_on_startup", "validation_preview", "validation_preview_steps",
+          "ema_validation", "wan_validation_load_other_stage"}));
 }
 
 }  // namespace

@@ -34,7 +34,8 @@ TEST(OptionsReference, ListsEveryOptionAndEveryIgnoredStOption) {
   EXPECT_NE(md.find("| `lora_format` | enum | `comfyui` | diffusers, comfyui | yes |"),
             std::string::npos);
   EXPECT_NE(md.find("| `lora_dropout` | float | `0.1` | [0, 1] | yes |"), std::string::npos);
-  EXPECT_NE(md.find("| `validation_guidance` | float | `7.5` | >= 0 | no |"), std::string::npos);
+  EXPECT_NE(md.find("| `validation_guidance` | float | `7.5` | >= 0 | yes |"), std::string::npos);
+  EXPECT_NE(md.find("| `eval_timesteps` | int | `28` | >= 1 | no |"), std::string::npos);
   EXPECT_NE(md.find("| `checkpointing_steps` | `checkpoint_step_interval` |"), std::string::npos);
 }
 

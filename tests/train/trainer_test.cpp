@@ -27,84 +27,13 @@
 #include "train/checkpoint_folders.h"
 #include "train/flow_matching.h"
 #include "train/trainer.h"
+#include "train/trainer_test_support.h"
 
 namespace reel {
 namespace {
 
 namespace fs = std::filesystem;
-const fs::path kSource = REEL_SOURCE_DIR;
-const fs::path kPipeline = kSource / "examples" / "wan21-t2v-tiny";
-const fs::path kClips = kSource / "examples" / "tiny" / "clips";
-
-DatasetConfigs tiny_datasets(const fs::path& cache) {
-  DatasetConfig clips;
-  clips.id = "tiny-clips";
-  clips.dataset_type = DatasetType::kVideo;
-  clips.instance_data_dir = kClips.string();
-  clips.caption_strategy = CaptionStrategy::kTextfile;
-  clips.resolution = 96;
-  clips.train_batch_size = 1;
-  clips.text_embeds = "text";
-  clips.cache_dir_vae = (cache / "vae").string();
-  clips.video = VideoConfig{5, 5};
-  DatasetConfig text;
-  text.id = "text";
-  text.dataset_type = DatasetType::kTextEmbeds;
-  text.is_default = true;
-  text.cache_dir = (cache / "text").string();
-  DatasetConfigs all;
-  all.entries = {clips, text};
-  return all;
-}
-
-Preparation prepare(const DatasetConfigs& datasets) {
-  PrepareSettings s;
-  s.encoders = {kPipeline, kPipeline, kPipeline, {}};
-  s.scan.show_progress = false;
-  Preparation p = prepare_caches(datasets, s);
-  EXPECT_TRUE(p.ok());
-  return p;
-}
-
-TrainerSettings tiny_settings(const fs::path& output_dir) {
-  TrainerSettings s;
-  s.output_dir = output_dir;
-  s.base_model = kPipeline.string();
-  s.flavour = "t2v-480p-1.3b-2.1";
-  s.transformer = kPipeline;
-  s.lora.rank = 4;
-  s.lora.dropout = 0.1;
-  s.optimizer = "adamw";
-  s.optimizer_settings = default_optimizer_settings("adamw");
-  s.lr.name = "constant";
-  s.lr.learning_rate = 2e-3;
-  s.seed = 7;
-  s.lora.seed = 7;
-  s.max_train_steps = 8;
-  s.caption_dropout_probability = 0.25;
-  s.gradient_accumulation_steps = 2;
-  s.max_grad_norm = 1.0;
-  s.use_ema = true;
-  s.ema.decay = 0.9;
-  return s;
-}
-
-std::vector<double> losses(const fs::path& output_dir) {
-  std::vector<double> out;
-  std::ifstream in(output_dir / "metrics.jsonl");
-  for (std::string line; std::getline(in, line);) {
-    out.push_back(nlohmann::json::parse(line)["train_loss"].get<double>());
-  }
-  return out;
-}
-
-void expect_same_adapter(const fs::path& a, const fs::path& b) {
-  SafetensorsFile fa = SafetensorsFile::open(a), fb = SafetensorsFile::open(b);
-  ASSERT_EQ(fa.tensors().size(), fb.tensors().size());
-  for (const TensorInfo& t : fa.tensors()) {
-    EXPECT_TRUE(at::equal(fa.tensor(t.name), fb.tensor(t.name))) << t.name;
-  }
-}
+using namespace test;
 
 // The flow-matching loss of every cached clip at fixed sigmas and noise: a deterministic
 // measure of how well the model (with or without the adapter) fits the data.

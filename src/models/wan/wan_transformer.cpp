@@ -6,6 +6,7 @@
 #include <c10/core/GradMode.h>
 #include <c10/util/accumulate.h>
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 
@@ -228,6 +229,13 @@ WanOutputs WanTransformer::forward(const WanInputs& in, const WanRunOptions& run
                 " is not a positive block count");
   }
   if (!l.patch_weight.defined()) throw Error("the Wan transformer has no weights loaded");
+  for (int64_t b : run.skip_blocks) {
+    if (b < 0 || b >= static_cast<int64_t>(l.blocks.size())) {
+      throw Error("skip-layer block " + std::to_string(b) + " is not a block of this model (0 to " +
+                  std::to_string(l.blocks.size() - 1) + ")")
+          .key("validation_guidance_skip_layers");
+    }
+  }
 
   // Patchify: Conv3d with kernel = stride = patch, as a linear over each patch's values
   // (channel-major, then pt, ph, pw: the kernel's layout). Tokens in (f, h, w) order.
@@ -289,6 +297,10 @@ WanOutputs WanTransformer::forward(const WanInputs& in, const WanRunOptions& run
   const bool checkpointing = run.gradient_checkpointing && c10::GradMode::is_enabled();
   for (size_t i = 0; i < l.blocks.size(); ++i) {
     const wan::WanBlock* block = &l.blocks[i];
+    if (std::find(run.skip_blocks.begin(), run.skip_blocks.end(), static_cast<int64_t>(i)) !=
+        run.skip_blocks.end()) {
+      continue;
+    }
     if (checkpointing && static_cast<int64_t>(i) % run.checkpoint_interval == 0) {
       // The rerun in backward uses `block` (this model must outlive the backward pass).
       const bool has_image = image.defined();

@@ -43,6 +43,8 @@ struct WanRunOptions {
   int64_t checkpoint_interval = 1;      // with checkpointing: every n-th block is checkpointed
   int64_t feed_forward_chunk_size = 0;  // tokens per feed-forward chunk; 0 = unchunked
                                         // (env WAN_FEED_FORWARD_CHUNK_SIZE overrides)
+  // Blocks passed over (their output is their input): skip-layer guidance's degraded pass.
+  std::vector<int64_t> skip_blocks;
 };
 
 class WanTransformer {

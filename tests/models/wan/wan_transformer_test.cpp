@@ -222,5 +222,32 @@ TEST(WanTransformer, ToCastsEveryParameter) {
   EXPECT_TRUE(at::isfinite(out.sample).all().item<bool>());
 }
 
+// Skip-layer guidance's degraded pass: listed blocks pass their input through. The text
+// reaches the output only through the blocks' cross-attention, so with every block skipped
+// the output no longer depends on it.
+TEST(WanTransformer, SkippedBlocksPassTheirInputThrough) {
+  const WanConfig config = small_config(false);
+  WanTransformer model(config);
+  model.init_random(3);
+  c10::NoGradGuard no_grad;
+  WanInputs in = small_inputs(config, 4);
+  const at::Tensor full = model.forward(in).sample;
+  WanRunOptions skip_one;
+  skip_one.skip_blocks = {1};
+  const at::Tensor one = model.forward(in, skip_one).sample;
+  EXPECT_FALSE(at::allclose(full, one));
+
+  WanRunOptions skip_all;
+  skip_all.skip_blocks = {2, 0, 1};
+  const at::Tensor none = model.forward(in, skip_all).sample;
+  in.encoder_hidden_states = at::randn_like(in.encoder_hidden_states);
+  EXPECT_TRUE(at::equal(none, model.forward(in, skip_all).sample));
+  EXPECT_FALSE(at::allclose(full, model.forward(in).sample));
+
+  WanRunOptions bad;
+  bad.skip_blocks = {3};
+  EXPECT_TRUE(contains_text(error_of([&] { model.forward(in, bad); }), "skip-layer block 3"));
+}
+
 }  // namespace
 }  // namespace reel

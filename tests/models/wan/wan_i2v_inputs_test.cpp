@@ -1,8 +1,8 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include "models/wan/wan_i2v_inputs.h"
 #include "support/error_of.h"
-#include "train/model_inputs.h"
 
 namespace reel {
 namespace {

@@ -1,4 +1,4 @@
-#include "train/model_inputs.h"
+#include "models/wan/wan_i2v_inputs.h"
 
 #include <ATen/ATen.h>
 

@@ -1,4 +1,5 @@
-// What the Wan transformer is given in a training step, per flavour (spec/training.md §4):
+// What the Wan transformer is given, per flavour, in training and sampling alike
+// (spec/training.md §4, spec/validation.md §3):
 // T2V takes the noisy latents alone; I2V (2.1 and 2.2 A14B) takes the channel concatenation
 // [noisy latents (16), first-frame mask (4), condition latents (16)] = 36 channels, and Wan
 // 2.1 I2V also the CLIP image embeddings.
