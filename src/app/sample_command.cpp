@@ -4,6 +4,7 @@
 // image-to-video with the base model and any adapters, merged into the weights at their
 // scales. A Wan 2.2 pipeline with transformer_2/ samples with both experts, switching at the
 // boundary of its model_index.json.
+#include <ATen/Context.h>
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -95,12 +96,21 @@ void run_sample(SampleArgs a) {
   if (!vae_path.config.empty()) {
     check_video_request(a.request, read_wan_vae_config(vae_path.config).spatial_factor() * 2);
   }
-  WanTransformer transformer = load_wan_transformer(a.model);
+  // On a GPU when one is visible: bf16 weights and compute for the transformer and the text
+  // encoder, as the official pipelines run them; the VAE stays float32.
+  const bool cuda = at::hasCUDA();
+  const at::Device device = cuda ? at::Device(at::kCUDA, 0) : at::Device(at::kCPU);
+  const at::ScalarType dtype = cuda ? at::kBFloat16 : at::kFloat;
+  a.request.compute_dtype = dtype;
+  WanLoadOptions load;
+  load.dtype = dtype;
+  load.device = device;
+  WanTransformer transformer = load_wan_transformer(a.model, load);
   merge_loras(transformer, a.loras);
   std::optional<WanTransformer> transformer_2;
   Denoisers denoisers{&transformer};
   if (fs::is_directory(fs::path(a.model) / "transformer_2")) {
-    WanLoadOptions o;
+    WanLoadOptions o = load;
     o.subfolder = "transformer_2";
     transformer_2.emplace(load_wan_transformer(a.model, o));
     merge_loras(*transformer_2, a.loras);
@@ -119,13 +129,19 @@ void run_sample(SampleArgs a) {
     throw Error("this model is text-to-video and takes no image").key("--image");
   }
 
-  WanVae vae = load_wan_vae(a.model);
+  WanVae vae = load_wan_vae(a.model, at::kFloat, device);
   a.request.latent_factor = vae.config().spatial_factor();
   check_video_request(a.request, a.request.latent_factor * transformer.config().patch_size[1]);
   PromptEmbeds embeds;
   {
-    PromptEncoder prompts = PromptEncoder::load(a.model, a.model);
-    const at::Tensor e = prompts.encode_prompts({a.prompt, a.negative}).prompt_embeds;
+    Umt5LoadOptions text;
+    text.dtype = dtype;
+    text.device = device;
+    Umt5RunOptions run;
+    run.compute_dtype = dtype;
+    PromptEncoder prompts = PromptEncoder::load(a.model, a.model, text);
+    const at::Tensor e =
+        prompts.encode_prompts({a.prompt, a.negative}, 512, run).prompt_embeds.to(device);
     embeds = {e.narrow(0, 0, 1), e.narrow(0, 1, 1)};
   }  // the text encoder is freed before sampling
 
@@ -140,12 +156,14 @@ void run_sample(SampleArgs a) {
     ClipPreprocessConfig clip_config;
     if (transformer.config().image_dim) {
       const ComponentPath encoder = find_component(a.model, "image_encoder");
-      clip.emplace(load_clip_vision(encoder.weights));
+      ClipVisionLoadOptions clip_load;
+      clip_load.device = device;
+      clip.emplace(load_clip_vision(encoder.weights, clip_load));
       clip_config.image_size = clip->config().image_size;
       const fs::path processor = fs::path(a.model) / "image_processor" / "preprocessor_config.json";
       if (fs::exists(processor)) clip_config = read_clip_preprocess_config(processor.string());
     }
-    condition = encode_image_condition(vae, image, a.request.frames, at::kCPU,
+    condition = encode_image_condition(vae, image, a.request.frames, device,
                                        clip ? &*clip : nullptr, &clip_config);
   }
 

@@ -189,6 +189,33 @@ TEST_F(TrainCommand, ValidationWritesVideosAtItsStepsAndKeepsTheLosses) {
   EXPECT_EQ(losses("validated"), losses("plain"));
 }
 
+// Wan 2.2 I2V, low-noise expert: validation conditions on the first frame of the first clip
+// and, with wan_validation_load_other_stage, samples the high-noise part with the other
+// expert (frozen) before switching to the trained one.
+TEST_F(TrainCommand, Wan22ImageToVideoValidationUsesBothExperts) {
+  const fs::path pipeline = dir_ / "wan22-i2v";
+  fs::create_directories(pipeline);
+  for (const char* part : {"vae", "text_encoder", "tokenizer"})
+    fs::create_directory_symlink(kSource / "examples/wan21-t2v-tiny" / part, pipeline / part);
+  for (const char* part : {"transformer", "transformer_2"})
+    fs::create_directory_symlink(fs::path(REEL_FIXTURES_DIR) / "wan22_i2v_tiny" / part,
+                                 pipeline / part);
+  std::vector<std::string> a = args("i2v");
+  a.insert(a.end(), {"--model_flavour", "i2v-14b-2.2-low", "--pretrained_model_name_or_path",
+                     pipeline.string(), "--max_train_steps", "2", "--validation_prompt", "a cat",
+                     "--validation_step_interval", "2", "--validation_resolution", "32x16",
+                     "--validation_num_video_frames", "5", "--disable_benchmark", "true",
+                     "--wan_validation_load_other_stage", "true"});
+  Result r = reel(a);
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_TRUE(contains(r.err, "conditioning on the first frame of")) << r.err;
+  EXPECT_TRUE(contains(r.err, "wan22-i2v/transformer: ")) << r.err;  // the other expert
+  EXPECT_EQ(test::dir_entries(dir_ / "i2v/validation"), (std::vector<std::string>{"step-2"}));
+  const MediaInfo info = probe_media(dir_ / "i2v/validation/step-2/validation.mp4");
+  EXPECT_EQ(info.frame_count, 5);
+  EXPECT_EQ(info.width, 32);
+}
+
 TEST_F(TrainCommand, BadValidationSettingsFailBeforeTraining) {
   std::vector<std::string> a = args("bad");
   a.insert(a.end(), {"--validation_prompt", "a cat", "--validation_resolution", "30x16"});

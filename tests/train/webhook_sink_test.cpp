@@ -176,6 +176,32 @@ TEST(WebhookSink, ValidationSendsMediaAsBase64) {
   EXPECT_EQ(b[2]["stage"]["status"], "completed");
 }
 
+// spec/validation.md §8: a preview goes out as validation.image with a 1-based step label;
+// Discord backends are not sent previews, and an unreadable image sends nothing.
+TEST(WebhookSink, PreviewsAreValidationImageEvents) {
+  test::TempDir dir;
+  auto image = dir.write("previews/cat-3of8.png", "Ma");  // base64 "TWE="
+  test::LoopbackServer server;
+  WebhookTarget discord;
+  discord.type = WebhookType::kDiscord;
+  discord.url = server.url("/discord");
+  WebhookSink sink({raw_target(server.url()), discord}, {"", "p r", 1}, quiet());
+  sink.on_validation_preview({40, "cat", "a cat", "832x480", 3, 8, image});
+  sink.on_validation_preview({40, "cat", "a cat", "832x480", 4, 8, dir / "missing.png"});
+  flush(sink);
+  ASSERT_EQ(server.requests().size(), 1u);
+  EXPECT_EQ(server.requests()[0].path, "/hook");
+  const json e = json::parse(server.requests()[0].body);
+  EXPECT_EQ(e["type"], "validation.image");
+  EXPECT_EQ(e["body"], "a cat");
+  ASSERT_EQ(e["images"].size(), 1u);
+  EXPECT_EQ(e["images"][0], "data:image/png;base64,TWE=");
+  EXPECT_EQ(e["data"]["step"], 40);
+  EXPECT_EQ(e["data"]["resolution"], "832x480");
+  EXPECT_EQ(e["data"]["step_label"], "3/8");
+  EXPECT_EQ(e["data"]["prompt"], "a cat");
+}
+
 TEST(WebhookSink, LogLevelFiltersAndAuthHeader) {
   test::LoopbackServer server;
   auto errors_only = raw_target(server.url("/errors"));
