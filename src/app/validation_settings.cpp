@@ -185,13 +185,9 @@ std::optional<ValidationRenderer> validation_renderer(const LoadedConfig& config
   }
 
   // Checked now, so that a size the model cannot make fails before training, not at step N.
-  const int64_t patch = open_wan_checkpoint(trainer.transformer,
-                                            [&] {
-                                              WanLoadOptions w;
-                                              w.subfolder = trainer.transformer_subfolder;
-                                              return w;
-                                            }())
-                            .config.patch_size[1];
+  WanLoadOptions where;
+  where.subfolder = trainer.transformer_subfolder;
+  const int64_t patch = open_wan_checkpoint(trainer.transformer, where).config.patch_size[1];
   const ComponentPath vae = find_component(s.vae, "vae");
   const int64_t factor = vae.config.empty() ? 8 : read_wan_vae_config(vae.config).spatial_factor();
   log::info("validation: ", s.prompts.size(), " prompt(s) at ", s.resolutions.size(),
