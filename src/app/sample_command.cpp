@@ -19,12 +19,11 @@
 #include "media/video_encoder.h"
 #include "models/component_path.h"
 #include "models/text/prompt_encoder.h"
-#include "models/vision/clip_image_preprocess.h"
-#include "models/vision/clip_vision.h"
 #include "models/vision/clip_vision_loader.h"
 #include "models/wan/wan_transformer_loader.h"
 #include "models/wan/wan_vae_loader.h"
 #include "sample/video_pipeline.h"
+#include "sample/video_size.h"
 
 namespace reel {
 namespace {
@@ -40,16 +39,13 @@ struct SampleArgs {
 };
 
 void parse_resolution(const std::string& text, VideoRequest& r) {
-  const auto x = text.find('x');
-  try {
-    if (x == std::string::npos) throw std::invalid_argument(text);
-    r.width = std::stoll(text.substr(0, x));
-    r.height = std::stoll(text.substr(x + 1));
-  } catch (const std::exception&) {
+  const auto size = text.find('x') == std::string::npos ? std::nullopt : parse_video_size(text);
+  if (!size) {
     throw Error("resolution '" + text + "' is not WIDTHxHEIGHT")
         .key("--resolution")
         .hint("e.g. --resolution 832x480");
   }
+  std::tie(r.width, r.height) = *size;
 }
 
 // "FILE" or "FILE:SCALE" (the scale after the last ':', when it parses as a number).
@@ -147,11 +143,8 @@ void run_sample(SampleArgs a) {
 
   std::optional<ImageCondition> condition;
   if (i2v) {
-    DecodeRequest first;
-    first.max_frames = 1;
-    first.width = static_cast<int>(a.request.width);
-    first.height = static_cast<int>(a.request.height);
-    const at::Tensor image = decode_frames(a.image, first)[0];
+    const at::Tensor image = decode_first_frame(a.image, static_cast<int>(a.request.width),
+                                                static_cast<int>(a.request.height));
     std::optional<ClipVisionModel> clip;
     ClipPreprocessConfig clip_config;
     if (transformer.config().image_dim) {
@@ -159,9 +152,7 @@ void run_sample(SampleArgs a) {
       ClipVisionLoadOptions clip_load;
       clip_load.device = device;
       clip.emplace(load_clip_vision(encoder.weights, clip_load));
-      clip_config.image_size = clip->config().image_size;
-      const fs::path processor = fs::path(a.model) / "image_processor" / "preprocessor_config.json";
-      if (fs::exists(processor)) clip_config = read_clip_preprocess_config(processor.string());
+      clip_config = clip_preprocess_config_for(encoder.weights, *clip);
     }
     condition = encode_image_condition(vae, image, a.request.frames, device,
                                        clip ? &*clip : nullptr, &clip_config);

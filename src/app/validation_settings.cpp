@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/option_reader.h"
+#include "config/tsv_table.h"
 #include "config/wan_flavour.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -10,6 +11,7 @@
 #include "models/component_path.h"
 #include "models/wan/wan_transformer_loader.h"
 #include "models/wan/wan_vae_loader.h"
+#include "sample/video_size.h"
 
 namespace reel {
 namespace fs = std::filesystem;
@@ -68,33 +70,17 @@ std::vector<std::string> validation_texts(const LoadedConfig& config) {
 
 std::vector<std::pair<int64_t, int64_t>> parse_validation_resolutions(const std::string& text) {
   std::vector<std::pair<int64_t, int64_t>> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    const size_t comma = text.find(',', start);
-    std::string item = text.substr(start, comma == std::string::npos ? comma : comma - start);
+  for (std::string item : split_fields(text, ',')) {
     item.erase(0, item.find_first_not_of(" \t"));
     item.erase(item.find_last_not_of(" \t") + 1);
-    if (!item.empty()) {
-      try {
-        const size_t x = item.find('x');
-        size_t used = 0;
-        const int64_t w = std::stoll(item.substr(0, x), &used);
-        if (used != (x == std::string::npos ? item.size() : x)) throw std::invalid_argument(item);
-        int64_t h = w;
-        if (x != std::string::npos) {
-          h = std::stoll(item.substr(x + 1), &used);
-          if (used != item.size() - x - 1) throw std::invalid_argument(item);
-        }
-        if (w <= 0 || h <= 0) throw std::invalid_argument(item);
-        out.emplace_back(w, h);
-      } catch (const std::exception&) {
-        throw Error("validation resolution '" + item + "' is not WIDTHxHEIGHT or a square size")
-            .key("validation_resolution")
-            .hint("e.g. \"832x480\", \"480\" or \"832x480,480x832\"");
-      }
+    if (item.empty()) continue;
+    const auto size = parse_video_size(item);
+    if (!size) {
+      throw Error("validation resolution '" + item + "' is not WIDTHxHEIGHT or a square size")
+          .key("validation_resolution")
+          .hint("e.g. \"832x480\", \"480\" or \"832x480,480x832\"");
     }
-    if (comma == std::string::npos) break;
-    start = comma + 1;
+    out.push_back(*size);
   }
   if (out.empty()) {
     throw Error("validation_resolution is empty").key("validation_resolution").hint("e.g. 832x480");

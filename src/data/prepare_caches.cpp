@@ -178,11 +178,8 @@ void prepare_image_embeds(Preparation& out, const DatasetConfigs& all, const Pre
     load.dtype = s.text_dtype;
     load.device = s.device;
     ClipVisionModel clip = load_clip_vision(s.encoders.image_encoder, load);
-    ClipPreprocessConfig preprocess;
-    preprocess.image_size = clip.config().image_size;
-    fs::path processor =
-        s.encoders.image_encoder.parent_path() / "image_processor" / "preprocessor_config.json";
-    if (fs::exists(processor)) preprocess = read_clip_preprocess_config(processor.string());
+    const ClipPreprocessConfig preprocess =
+        clip_preprocess_config_for(s.encoders.image_encoder, clip);
     for (auto& [d, samples] : todo) {
       CacheFill fill = cache_of(*d).fill(samples, clip, preprocess);
       d->image_embeds_encoded = fill.encoded;

@@ -197,4 +197,12 @@ at::Tensor decode_frames(const fs::path& path, const DecodeRequest& request) {
   return sink.take(rotation);
 }
 
+at::Tensor decode_first_frame(const std::filesystem::path& path, int width, int height) {
+  DecodeRequest first;
+  first.max_frames = 1;
+  first.width = width;
+  first.height = height;
+  return decode_frames(path, first)[0];
+}
+
 }  // namespace reel

@@ -30,4 +30,8 @@ struct DecodeRequest {
 // opened or no frame at all decodes.
 at::Tensor decode_frames(const std::filesystem::path& path, const DecodeRequest& request = {});
 
+// The first frame of a video (or an image) resized to width x height: uint8 [H, W, 3], as
+// image-to-video conditions on it. Throws as decode_frames does.
+at::Tensor decode_first_frame(const std::filesystem::path& path, int width, int height);
+
 }  // namespace reel

@@ -3,14 +3,14 @@
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 
+#include <map>
+
 #include "core/error.h"
 #include "core/log.h"
 #include "media/image_encoder.h"
 #include "media/video_decoder.h"
 #include "media/video_encoder.h"
 #include "models/component_path.h"
-#include "models/vision/clip_image_preprocess.h"
-#include "models/vision/clip_vision.h"
 #include "models/vision/clip_vision_loader.h"
 #include "models/wan/wan_transformer_loader.h"
 #include "models/wan/wan_vae.h"
@@ -27,6 +27,8 @@ struct ValidationRenderer::Models {
   ClipPreprocessConfig clip_config;
   std::optional<WanTransformer> other;
   std::optional<LatentPreview> preview;
+  // Image-to-video: the condition of each (width, height), the same for every prompt and step.
+  std::map<std::pair<int64_t, int64_t>, ImageCondition> conditions;
 };
 
 ValidationRenderer::ValidationRenderer(ValidationRenderSettings settings, int64_t multiple)
@@ -63,10 +65,7 @@ std::vector<RenderedVideo> ValidationRenderer::render(int64_t step, const WanTra
     ClipVisionLoadOptions o;
     o.device = s_.device;
     m.clip.emplace(load_clip_vision(s_.image_encoder, o));
-    m.clip_config.image_size = m.clip->config().image_size;
-    const fs::path processor =
-        s_.image_encoder.parent_path() / "image_processor" / "preprocessor_config.json";
-    if (fs::exists(processor)) m.clip_config = read_clip_preprocess_config(processor.string());
+    m.clip_config = clip_preprocess_config_for(s_.image_encoder, *m.clip);
   }
   if (s_.other_expert && !m.other) {
     WanLoadOptions o;
@@ -104,15 +103,19 @@ std::vector<RenderedVideo> ValidationRenderer::render(int64_t step, const WanTra
       if (s_.resolutions.size() > 1) name += "_" + std::to_string(w) + "x" + std::to_string(h);
       name += suffix;
 
-      std::optional<ImageCondition> condition;
+      const ImageCondition* condition = nullptr;
       if (!s_.condition_image.empty()) {
-        DecodeRequest first;
-        first.max_frames = 1;
-        first.width = static_cast<int>(w);
-        first.height = static_cast<int>(h);
-        const at::Tensor image = decode_frames(s_.condition_image, first)[0];
-        condition = encode_image_condition(*m.vae, image, r.frames, s_.device,
-                                           m.clip ? &*m.clip : nullptr, &m.clip_config);
+        auto it = m.conditions.find({w, h});
+        if (it == m.conditions.end()) {
+          const at::Tensor image =
+              decode_first_frame(s_.condition_image, static_cast<int>(w), static_cast<int>(h));
+          it = m.conditions
+                   .emplace(std::pair{w, h},
+                            encode_image_condition(*m.vae, image, r.frames, s_.device,
+                                                   m.clip ? &*m.clip : nullptr, &m.clip_config))
+                   .first;
+        }
+        condition = &it->second;
       }
 
       StepObserver observer;
@@ -129,9 +132,8 @@ std::vector<RenderedVideo> ValidationRenderer::render(int64_t step, const WanTra
       }
       log::info("validation: rendering '", name, "' ", w, "x", h, ", ", r.frames, " frames, ",
                 r.steps, " steps");
-      const at::Tensor latents =
-          sample_video_latents(denoisers, {p.embeds.to(s_.device), negative},
-                               condition ? &*condition : nullptr, r, observer);
+      const at::Tensor latents = sample_video_latents(denoisers, {p.embeds.to(s_.device), negative},
+                                                      condition, r, observer);
       const at::Tensor frames = decode_video(*m.vae, latents);
 
       RenderedVideo v{p.prompt.shortname,    p.prompt.prompt,      w, h,

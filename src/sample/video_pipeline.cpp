@@ -38,20 +38,17 @@ at::Tensor sample_video_latents(const Denoisers& d, const PromptEmbeds& prompts,
                                 const ImageCondition* condition, const VideoRequest& r,
                                 const StepObserver& on_step) {
   if (!d.transformer) throw Error("sampling needs a transformer");
-  const WanConfig& config = d.transformer->config();
   const bool guided = r.guidance > 1.0 || (d.transformer_2 && r.guidance_2 > 1.0);
   if (guided && !prompts.negative.defined()) {
     throw Error("classifier-free guidance needs a negative prompt embedding");
   }
   c10::InferenceMode no_grad;
   const at::Device device = prompts.prompt.device();
-  const int64_t latent_channels = config.out_channels;
-  const int64_t factor = r.latent_factor;
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(r.seed);
-  at::Tensor latents =
-      at::randn({1, latent_channels, (r.frames - 1) / 4 + 1, r.height / factor, r.width / factor},
-                generator)
-          .to(device);
+  at::Tensor latents = at::randn({1, d.transformer->config().out_channels, (r.frames - 1) / 4 + 1,
+                                  r.height / r.latent_factor, r.width / r.latent_factor},
+                                 generator)
+                           .to(device);
   if (condition && condition->latents.defined() && condition->latents.sizes() != latents.sizes()) {
     throw Error("the image condition's latents " + shape_text(condition->latents.sizes()) +
                 " do not match the video's " + shape_text(latents.sizes()));
@@ -63,8 +60,9 @@ at::Tensor sample_video_latents(const Denoisers& d, const PromptEmbeds& prompts,
   run.compute_dtype = r.compute_dtype;
   Progress progress("sampling", r.steps, "step");
   for (int64_t i = 0; i < r.steps; ++i) {
-    const at::Tensor t = scheduler->timesteps()[i].to(at::kFloat).reshape({1}).to(device);
-    const bool high = !d.transformer_2 || t.item<double>() >= boundary;
+    // The expert is chosen on the host copy of the timestep: no device sync per step.
+    const at::Tensor t_host = scheduler->timesteps()[i].to(at::kFloat).reshape({1});
+    const bool high = !d.transformer_2 || t_host.item<double>() >= boundary;
     const WanTransformer& model = high ? *d.transformer : *d.transformer_2;
     const double guidance = high || r.guidance_2 <= 0 ? r.guidance : r.guidance_2;
 
@@ -72,7 +70,7 @@ at::Tensor sample_video_latents(const Denoisers& d, const PromptEmbeds& prompts,
     in.hidden_states = condition && condition->latents.defined()
                            ? image_to_video_hidden_states(latents, condition->latents)
                            : latents;
-    in.timestep = t;
+    in.timestep = t_host.to(device);
     if (condition) in.encoder_hidden_states_image = condition->image_embeds;
     auto pass = [&](const at::Tensor& text, std::vector<int64_t> skip) {
       in.encoder_hidden_states = text;

@@ -275,4 +275,14 @@ ClipVisionModel load_clip_vision(const fs::path& path, const ClipVisionLoadOptio
   return model;
 }
 
+ClipPreprocessConfig clip_preprocess_config_for(const std::filesystem::path& image_encoder,
+                                                const ClipVisionModel& model) {
+  const std::filesystem::path processor =
+      image_encoder.parent_path() / "image_processor" / "preprocessor_config.json";
+  if (std::filesystem::exists(processor)) return read_clip_preprocess_config(processor.string());
+  ClipPreprocessConfig config;
+  config.image_size = model.config().image_size;
+  return config;
+}
+
 }  // namespace reel

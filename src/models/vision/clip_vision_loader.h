@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "models/vision/clip_image_preprocess.h"
 #include "models/vision/clip_vision.h"
 
 namespace reel {
@@ -38,6 +39,13 @@ struct ClipVisionLoadOptions {
 // Loads and returns the model; logs what was loaded. Throws reel::Error as described above.
 ClipVisionModel load_clip_vision(const std::filesystem::path& path,
                                  const ClipVisionLoadOptions& options = {});
+
+// How the images for `model` (loaded from `image_encoder`, a pipeline's image_encoder folder
+// or file) are preprocessed: the image_processor/preprocessor_config.json beside it when there
+// is one, else the defaults at the model's image_size. Throws reel::Error for a config that
+// cannot be read.
+ClipPreprocessConfig clip_preprocess_config_for(const std::filesystem::path& image_encoder,
+                                                const ClipVisionModel& model);
 
 // The name map, exposed for tests and converters: an official `visual.*` name (without the
 // prefix, e.g. "transformer.3.mlp.0.weight") -> transformers name(s). to_qkv maps to three
